@@ -1,0 +1,447 @@
+/*
+ * The request state machine: submit, sign, finalize, cancel. A change is
+ * committed to the database before it is acknowledged or released, and the
+ * UPDATE ... WHERE state = 'pending' makes the first final state the only
+ * one, whoever races for it.
+ */
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <sqlite3.h>
+
+#include "approvald.h"
+#include "codec.h"
+#include "decision.h"
+#include "json.h"
+#include "keyfile.h"
+#include "xmalloc.h"
+
+void
+outcome_error(struct outcome *o, int status, const char *code,
+    const char *fmt, ...)
+{
+	va_list	ap;
+
+	o->status = status;
+	o->code = code;
+	va_start(ap, fmt);
+	vsnprintf(o->message, sizeof o->message, fmt, ap);
+	va_end(ap);
+}
+
+void
+outcome_clear(struct outcome *o)
+{
+	cJSON_Delete(o->view);
+	memset(o, 0, sizeof *o);
+}
+
+/* Answer with the stored view of id. */
+static void
+engine_answer(struct daemon *d, const char *id, int status,
+    struct outcome *o)
+{
+	struct request	*r;
+
+	if ((r = request_load(d->store, id)) == NULL) {
+		outcome_error(o, 500, "internal", "cannot read the request");
+		return;
+	}
+	o->status = status;
+	o->view = request_view(r);
+	request_free(r);
+}
+
+void
+engine_sign(struct daemon *d, const struct request *r, const char *verdict,
+    const char *reason, int64_t now, struct signature *sig)
+{
+	struct decision	dec;
+
+	memset(sig, 0, sizeof *sig);
+	snprintf(sig->signer, sizeof sig->signer, "%s", d->cfg.signer);
+	snprintf(sig->verdict, sizeof sig->verdict, "%s", verdict);
+	sig->signed_at = now;
+	sig->reason = xstrdup(reason);
+	dec.id = r->id;
+	dec.digest = r->digest;
+	dec.verdict = verdict;
+	dec.signer = sig->signer;
+	dec.signed_at = now;
+	dec.reason = reason;
+	decision_sign(&dec, d->key->sk, sig->sig);
+}
+
+static int
+engine_insert_sig(struct store *s, const char *id, const struct signature *sig)
+{
+	sqlite3_stmt	*st = store_stmt(s, STMT_SIG_INSERT);
+
+	sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, sig->signer, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 3, sig->verdict, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 4, sig->signed_at);
+	sqlite3_bind_text(st, 5, sig->reason, -1, SQLITE_STATIC);
+	sqlite3_bind_blob(st, 6, sig->sig, PROTO_SIG_BYTES, SQLITE_STATIC);
+	return store_exec(s, st);
+}
+
+/* The audit record of a request event. */
+static cJSON *
+engine_audit_data(const struct request *r, const char *state,
+    const struct signature *sig)
+{
+	cJSON	*o = cJSON_CreateObject();
+
+	cJSON_AddStringToObject(o, "id", r->id);
+	cJSON_AddStringToObject(o, "executor", r->executor);
+	cJSON_AddStringToObject(o, "action", r->action);
+	cJSON_AddStringToObject(o, "target", r->target);
+	cJSON_AddStringToObject(o, "digest", r->digest);
+	cJSON_AddStringToObject(o, "state", state);
+	cJSON_AddStringToObject(o, "rule", r->rule);
+	if (sig != NULL) {
+		cJSON_AddStringToObject(o, "signer", sig->signer);
+		cJSON_AddStringToObject(o, "verdict", sig->verdict);
+		cJSON_AddStringToObject(o, "reason", sig->reason);
+	}
+	return o;
+}
+
+static int
+engine_audit(struct store *s, int64_t now, const char *event,
+    const struct request *r, const char *state, const struct signature *sig)
+{
+	cJSON	*data = engine_audit_data(r, state, sig);
+	int	 rc;
+
+	rc = audit_append(s, now, event, data);
+	cJSON_Delete(data);
+	return rc;
+}
+
+/* Inside an open transaction: move r to state. 1 when already final. */
+static int
+engine_finalize_tx(struct daemon *d, const struct request *r,
+    const char *state, const struct signature *sig, const char *event,
+    int64_t now)
+{
+	sqlite3_stmt	*st;
+
+	st = store_stmt(d->store, STMT_REQ_FINALIZE);
+	sqlite3_bind_text(st, 1, state, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 2, now);
+	sqlite3_bind_text(st, 3, r->id, -1, SQLITE_STATIC);
+	if (store_exec(d->store, st) != 0)
+		return -1;
+	if (sqlite3_changes(d->store->db) != 1)
+		return 1;
+	return engine_audit(d->store, now, event, r, state, sig);
+}
+
+/* Commit, or roll back and log; 0 when committed. */
+static int
+engine_commit(struct daemon *d, const struct request *r)
+{
+	if (store_commit(d->store) == 0)
+		return 0;
+	store_rollback(d->store);
+	log_event("error", "event=commit_failed id=%s msg=%s", r->id,
+	    log_str(store_errmsg(d->store)));
+	return -1;
+}
+
+int
+engine_finalize(struct daemon *d, const struct request *r, const char *state,
+    const struct signature *sig, const char *event)
+{
+	int64_t	now = clock_now_ms();
+	int	rc;
+
+	if (store_begin(d->store) != 0)
+		return -1;
+	rc = engine_finalize_tx(d, r, state, sig, event, now);
+	if (rc == 0 && sig != NULL)
+		rc = engine_insert_sig(d->store, r->id, sig);
+	if (rc != 0) {
+		store_rollback(d->store);
+		return rc;
+	}
+	if (engine_commit(d, r) != 0)
+		return -1;
+	log_event("info", "event=%s id=%s state=%s", event, r->id, state);
+	engine_released(d, r->id);
+	return 0;
+}
+
+/* The number of approve signatures on id, inside the transaction. */
+static int
+engine_approvals(struct store *s, const char *id)
+{
+	sqlite3_stmt	*st = store_stmt(s, STMT_SIG_COUNT);
+	int		 n = -1;
+
+	sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
+	if (sqlite3_step(st) == SQLITE_ROW)
+		n = sqlite3_column_int(st, 0);
+	sqlite3_reset(st);
+	return n;
+}
+
+int
+engine_record(struct daemon *d, const struct request *r,
+    const struct signature *sig)
+{
+	int64_t	 now = clock_now_ms();
+	int	 rc, n, final = 0;
+
+	if (store_begin(d->store) != 0)
+		return -1;
+	rc = engine_insert_sig(d->store, r->id, sig);
+	if (rc == 0)
+		rc = engine_audit(d->store, now, "signature", r, r->state, sig);
+	if (rc == 0 && strcmp(sig->verdict, "deny") == 0) {
+		rc = engine_finalize_tx(d, r, "denied", sig, "denied", now);
+		final = 1;
+	} else if (rc == 0) {
+		if ((n = engine_approvals(d->store, r->id)) < 0)
+			rc = -1;
+		else if (n >= r->approvals_required) {
+			rc = engine_finalize_tx(d, r, "approved", sig,
+			    "approved", now);
+			final = 1;
+		}
+	}
+	if (rc != 0) {
+		store_rollback(d->store);
+		return rc;
+	}
+	if (engine_commit(d, r) != 0)
+		return -1;
+	log_event("info", "event=signature id=%s signer=%s verdict=%s",
+	    r->id, sig->signer, sig->verdict);
+	if (final)
+		engine_released(d, r->id);
+	else
+		engine_changed(d, r->id);
+	return 0;
+}
+
+/* A new request from a valid submission and the policy's result. */
+static struct request *
+engine_new_request(struct daemon *d, const struct executor *e,
+    const struct submission *sub, const struct policy_result *pr,
+    const char *body, size_t len)
+{
+	struct request	*r = xcalloc(1, sizeof *r);
+	int64_t		 now = clock_now_ms();
+	cJSON		*groups;
+	size_t		 i;
+
+	request_new_id(r->id, now);
+	r->executor = xstrdup(e->name);
+	r->idempotency_key = sub->idempotency_key != NULL ?
+	    xstrdup(sub->idempotency_key) : NULL;
+	r->action = xstrdup(sub->action);
+	r->target = xstrdup(sub->target);
+	r->on_behalf_of = sub->on_behalf_of != NULL ?
+	    xstrdup(sub->on_behalf_of) : NULL;
+	r->body = xmalloc(len);
+	memcpy(r->body, body, len);
+	r->body_len = len;
+	codec_sha256_hex(body, len, r->digest);
+	r->rule = xstrdup(pr->label);
+	r->approvals_required = pr->then == THEN_REVIEW ? pr->approvals : 1;
+	groups = cJSON_CreateArray();
+	for (i = 0; i < pr->ngroups; i++)
+		cJSON_AddItemToArray(groups, cJSON_CreateString(pr->groups[i]));
+	r->groups = json_print(groups);
+	cJSON_Delete(groups);
+	r->created_at = now;
+	r->expires_at = now + pr->timeout_s * 1000;
+	return r;
+}
+
+/* Store a new request, signed by the daemon when policy decided it. */
+static int
+engine_store_new(struct daemon *d, struct request *r,
+    const struct policy_result *pr)
+{
+	struct signature	 sig;
+	const char		*verdict;
+	int			 rc = -1;
+
+	memset(&sig, 0, sizeof sig);
+	if (pr->then == THEN_REVIEW)
+		snprintf(r->state, sizeof r->state, "pending");
+	else {
+		verdict = pr->then == THEN_APPROVE ? "approve" : "deny";
+		snprintf(r->state, sizeof r->state, "%s",
+		    pr->then == THEN_APPROVE ? "approved" : "denied");
+		r->decided_at = r->created_at;
+		engine_sign(d, r, verdict, pr->reason, r->created_at, &sig);
+	}
+	if (store_begin(d->store) != 0)
+		goto out;
+	if (request_insert(d->store, r) != 0 ||
+	    engine_audit(d->store, r->created_at, "submitted", r, r->state,
+	    NULL) != 0 ||
+	    (pr->then != THEN_REVIEW &&
+	    (engine_insert_sig(d->store, r->id, &sig) != 0 ||
+	    engine_audit(d->store, r->created_at, "policy_decision", r,
+	    r->state, &sig) != 0)) || store_commit(d->store) != 0) {
+		store_rollback(d->store);
+		goto out;
+	}
+	rc = 0;
+out:
+	free(sig.reason);
+	return rc;
+}
+
+/* An idempotent replay: the same key from the same executor. 1 when
+ * answered (existing request, or conflict), 0 when the key is new. */
+static int
+engine_replay(struct daemon *d, const struct executor *e, const char *key,
+    const char *body, size_t len, struct outcome *o)
+{
+	sqlite3_stmt	*st = store_stmt(d->store, STMT_REQ_BY_IDEMPOTENCY);
+	char		 id[PROTO_ID_MAX + 1], digest[PROTO_SHA256_HEX];
+	struct request	*r;
+
+	sqlite3_bind_text(st, 1, e->name, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, key, -1, SQLITE_STATIC);
+	if (sqlite3_step(st) != SQLITE_ROW) {
+		sqlite3_reset(st);
+		return 0;
+	}
+	snprintf(id, sizeof id, "%s", (const char *)sqlite3_column_text(st, 0));
+	sqlite3_reset(st);
+	if ((r = request_load(d->store, id)) == NULL) {
+		outcome_error(o, 500, "internal", "cannot read the request");
+		return 1;
+	}
+	codec_sha256_hex(body, len, digest);
+	if (strcmp(digest, r->digest) != 0)
+		outcome_error(o, 409, "conflict", "idempotency_key already "
+		    "used for a different request (%s)", r->id);
+	else {
+		o->status = 200;
+		o->view = request_view(r);
+	}
+	request_free(r);
+	return 1;
+}
+
+/* Decide, store and answer a valid submission. */
+static void
+engine_admit(struct daemon *d, const struct executor *e,
+    const struct submission *sub, const char *body, size_t len,
+    struct outcome *o)
+{
+	struct policy_input	in;
+	struct policy_result	pr;
+	struct request		*r;
+
+	in.action = sub->action;
+	in.target = sub->target;
+	in.params = sub->params;
+	in.timeout_s = sub->timeout_s;
+	policy_decide(&d->cfg, &in, &pr);
+	r = engine_new_request(d, e, sub, &pr, body, len);
+	if (engine_store_new(d, r, &pr) != 0) {
+		outcome_error(o, 500, "internal", "cannot store the request");
+		request_free(r);
+		return;
+	}
+	log_event("info", "event=submitted id=%s executor=%s action=%s "
+	    "state=%s rule=%s", r->id, e->name, r->action, r->state,
+	    log_str(r->rule));
+	/* Answer from what was committed, signatures included. */
+	engine_answer(d, r->id, request_pending(r) ? 201 : 200, o);
+	if (request_pending(r))
+		engine_added(d, r);
+	request_free(r);
+}
+
+void
+engine_submit(struct daemon *d, const struct executor *e, const char *body,
+    size_t len, struct outcome *o)
+{
+	struct submission	sub;
+	char			err[256];
+
+	if (submit_parse(body, len, d->cfg.limits.max_timeout_s, &sub, err,
+	    sizeof err) != 0) {
+		outcome_error(o, 400, "bad_request", "%s", err);
+		return;
+	}
+	if (!registry_executor_may(e, sub.action))
+		outcome_error(o, 403, "forbidden", "executor %s may not "
+		    "request %s", e->name, sub.action);
+	else if (sub.idempotency_key == NULL ||
+	    !engine_replay(d, e, sub.idempotency_key, body, len, o))
+		engine_admit(d, e, &sub, body, len, o);
+	submit_free(&sub);
+}
+
+void
+engine_cancel(struct daemon *d, const struct executor *e, const char *id,
+    struct outcome *o)
+{
+	struct request	*r;
+	int		 rc;
+
+	r = request_load(d->store, id);
+	if (r == NULL || strcmp(r->executor, e->name) != 0) {
+		outcome_error(o, 404, "not_found", "no such request");
+		request_free(r);
+		return;
+	}
+	rc = request_pending(r) ?
+	    engine_finalize(d, r, "cancelled", NULL, "cancelled") : 1;
+	if (rc == 1)
+		outcome_error(o, 409, "conflict", "request is already final");
+	else if (rc < 0)
+		outcome_error(o, 500, "internal", "cannot cancel the request");
+	else
+		engine_answer(d, id, 200, o);
+	request_free(r);
+}
+
+void
+engine_added(struct daemon *d, const struct request *r)
+{
+	if (d->expiry != NULL)
+		expiry_schedule(d->expiry, r->expires_at);
+	if (d->hub != NULL)
+		console_broadcast(d->hub, r, "request");
+}
+
+/* Push the current view of id to the consoles as type. */
+static void
+engine_push(struct daemon *d, const char *id, const char *type)
+{
+	struct request	*r;
+
+	if (d->hub == NULL || (r = request_load(d->store, id)) == NULL)
+		return;
+	console_broadcast(d->hub, r, type);
+	request_free(r);
+}
+
+void
+engine_changed(struct daemon *d, const char *id)
+{
+	engine_push(d, id, "request");
+}
+
+void
+engine_released(struct daemon *d, const char *id)
+{
+	if (d->waiters != NULL)
+		waiters_release(d->waiters, id);
+	engine_push(d, id, "resolved");
+}

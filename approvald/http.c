@@ -1,0 +1,406 @@
+/*
+ * The executor HTTP API (CONTRACT §3) on libwebsockets. Each transaction
+ * is routed once, in LWS_CALLBACK_HTTP; the answer is prepared in the
+ * session and written from the WRITEABLE callback (headers, then body).
+ * A long-poll parks the session as a waiter until the request is released
+ * or its wait runs out; the daemon never polls for it.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <sodium.h>
+
+#include "approvald.h"
+#include "json.h"
+#include "xmalloc.h"
+
+#define HTTP_AUTH_MAX	300
+
+enum http_route {
+	ROUTE_NONE,
+	ROUTE_SUBMIT,
+	ROUTE_GET,
+	ROUTE_CANCEL
+};
+
+/* One per HTTP connection; reset between keep-alive transactions. */
+struct http_session {
+	struct lws		*wsi;
+	struct daemon		*d;
+	enum http_route		 route;
+	char			 id[PROTO_ID_MAX + 1];
+	struct executor		 exec;
+	char			*body;		/* owned, the POST body */
+	size_t			 body_len;
+	struct waiter		 waiter;
+	lws_sorted_usec_list_t	 wait_sul;
+	int			 status;	/* the answer, once ready */
+	char			*resp;		/* owned, LWS_PRE in front */
+	size_t			 resp_len;
+	int			 retry_after;
+	int			 headers_sent;
+	int			 close_after;
+};
+
+static struct daemon *
+http_daemon(struct lws *wsi)
+{
+	return lws_context_user(lws_get_context(wsi));
+}
+
+static void
+http_reset(struct http_session *hs)
+{
+	if (hs->d != NULL)
+		waiters_remove(hs->d->waiters, &hs->waiter);
+	lws_sul_cancel(&hs->wait_sul);
+	registry_executor_clear(&hs->exec);
+	free(hs->body);
+	free(hs->resp);
+	memset(hs, 0, sizeof *hs);
+}
+
+/* Prepare the answer and ask to be called back when writable. */
+static void
+http_respond_json(struct http_session *hs, int status, const cJSON *json)
+{
+	char	*text = json_print(json);
+	size_t	 len = strlen(text);
+
+	hs->status = status;
+	hs->resp = xmalloc(LWS_PRE + len);
+	memcpy(hs->resp + LWS_PRE, text, len);
+	hs->resp_len = len;
+	free(text);
+	lws_callback_on_writable(hs->wsi);
+}
+
+static void
+http_respond_error(struct http_session *hs, int status, const char *code,
+    const char *message)
+{
+	cJSON	*root = cJSON_CreateObject(), *err;
+
+	err = cJSON_AddObjectToObject(root, "error");
+	cJSON_AddStringToObject(err, "code", code);
+	cJSON_AddStringToObject(err, "message", message);
+	http_respond_json(hs, status, root);
+	cJSON_Delete(root);
+}
+
+static void
+http_respond_outcome(struct http_session *hs, struct outcome *o)
+{
+	if (o->code != NULL)
+		http_respond_error(hs, o->status, o->code, o->message);
+	else
+		http_respond_json(hs, o->status, o->view);
+	outcome_clear(o);
+}
+
+static int
+http_write(struct http_session *hs)
+{
+	uint8_t	 buf[LWS_PRE + 512], *start = buf + LWS_PRE, *p = start;
+	uint8_t	*end = buf + sizeof buf - 1;
+	struct lws *wsi;
+	char	 retry[16];
+	int	 n;
+
+	if (hs->resp == NULL)
+		return 0;	/* a spare WRITEABLE; nothing is ready yet */
+	if (!hs->headers_sent) {
+		if (lws_add_http_common_headers(hs->wsi, (unsigned)hs->status,
+		    "application/json", hs->resp_len, &p, end))
+			return -1;
+		if (hs->retry_after > 0) {
+			n = snprintf(retry, sizeof retry, "%d", hs->retry_after);
+			if (lws_add_http_header_by_name(hs->wsi,
+			    (const uint8_t *)"retry-after:",
+			    (const uint8_t *)retry, n, &p, end))
+				return -1;
+		}
+		if (lws_add_http_header_by_name(hs->wsi,
+		    (const uint8_t *)"cache-control:",
+		    (const uint8_t *)"no-store", 8, &p, end) ||
+		    lws_finalize_write_http_header(hs->wsi, start, &p, end))
+			return -1;
+		hs->headers_sent = 1;
+		lws_callback_on_writable(hs->wsi);
+		return 0;
+	}
+	if (lws_write(hs->wsi, (uint8_t *)hs->resp + LWS_PRE, hs->resp_len,
+	    LWS_WRITE_HTTP_FINAL) != (int)hs->resp_len)
+		return -1;
+	if (hs->close_after)
+		return -1;
+	wsi = hs->wsi;
+	http_reset(hs);
+	return lws_http_transaction_completed(wsi) ? -1 : 0;
+}
+
+/* Answer a GET with the current view of the session's request. */
+static void
+http_answer_view(struct http_session *hs)
+{
+	struct request	*r;
+	cJSON		*view;
+
+	if ((r = request_load(hs->d->store, hs->id)) == NULL) {
+		http_respond_error(hs, 500, "internal",
+		    "cannot read the request");
+		return;
+	}
+	view = request_view(r);
+	http_respond_json(hs, 200, view);
+	cJSON_Delete(view);
+	request_free(r);
+}
+
+static void
+http_wake(struct waiter *w)
+{
+	struct http_session	*hs;
+
+	hs = lws_container_of(w, struct http_session, waiter);
+	lws_sul_cancel(&hs->wait_sul);
+	http_answer_view(hs);
+}
+
+static void
+http_wait_expired(lws_sorted_usec_list_t *sul)
+{
+	struct http_session	*hs;
+
+	hs = lws_container_of(sul, struct http_session, wait_sul);
+	waiters_remove(hs->d->waiters, &hs->waiter);
+	http_answer_view(hs);
+}
+
+/* The wait=S argument: 0 when absent, -1 when malformed. */
+static int
+http_wait_arg(struct lws *wsi)
+{
+	char		 buf[32], *end;
+	const char	*v;
+	long		 s;
+
+	if ((v = lws_get_urlarg_by_name(wsi, "wait=", buf, sizeof buf)) ==
+	    NULL)
+		return 0;
+	s = strtol(v, &end, 10);
+	if (end == v || *end != '\0' || s < 0)
+		return -1;
+	return s > PROTO_WAIT_MAX_S ? PROTO_WAIT_MAX_S : (int)s;
+}
+
+static void
+http_get(struct http_session *hs)
+{
+	struct request	*r;
+	int		 wait;
+
+	if ((wait = http_wait_arg(hs->wsi)) < 0) {
+		http_respond_error(hs, 400, "bad_request",
+		    "wait must be a number of seconds");
+		return;
+	}
+	r = request_load(hs->d->store, hs->id);
+	if (r == NULL || strcmp(r->executor, hs->exec.name) != 0) {
+		http_respond_error(hs, 404, "not_found", "no such request");
+	} else if (wait == 0 || !request_pending(r)) {
+		request_free(r);
+		http_answer_view(hs);
+		return;
+	} else {
+		snprintf(hs->waiter.id, sizeof hs->waiter.id, "%s", hs->id);
+		hs->waiter.wake = http_wake;
+		waiters_add(hs->d->waiters, &hs->waiter);
+		lws_set_timeout(hs->wsi, NO_PENDING_TIMEOUT, 0);
+		lws_sul_schedule(hs->d->ctx, 0, &hs->wait_sul,
+		    http_wait_expired, (lws_usec_t)wait * LWS_USEC_PER_SEC);
+	}
+	request_free(r);
+}
+
+static void
+http_cancel(struct http_session *hs)
+{
+	struct outcome	o;
+
+	memset(&o, 0, sizeof o);
+	engine_cancel(hs->d, &hs->exec, hs->id, &o);
+	http_respond_outcome(hs, &o);
+}
+
+static void
+http_submit(struct http_session *hs)
+{
+	struct outcome	o;
+
+	memset(&o, 0, sizeof o);
+	engine_submit(hs->d, &hs->exec, hs->body != NULL ? hs->body : "",
+	    hs->body_len, &o);
+	http_respond_outcome(hs, &o);
+}
+
+/* 0 when the bearer token names a live executor. */
+static int
+http_authenticate(struct http_session *hs)
+{
+	char	auth[HTTP_AUTH_MAX];
+	int	rc;
+
+	if (lws_hdr_copy(hs->wsi, auth, sizeof auth,
+	    WSI_TOKEN_HTTP_AUTHORIZATION) <= 0 ||
+	    strncmp(auth, "Bearer ", 7) != 0)
+		return -1;
+	rc = registry_executor_auth(hs->d->store, auth + 7, &hs->exec);
+	sodium_memzero(auth, sizeof auth);
+	return rc;
+}
+
+static int
+http_id_valid(const char *id)
+{
+	size_t	len = strlen(id), i;
+
+	if (len < 5 || len > PROTO_ID_MAX || strncmp(id, "req_", 4) != 0)
+		return 0;
+	for (i = 4; i < len; i++) {
+		if (strchr("0123456789abcdefghijklmnopqrstuvwxyz"
+		    "ABCDEFGHIJKLMNOPQRSTUVWXYZ", id[i]) == NULL)
+			return 0;
+	}
+	return 1;
+}
+
+/* Pick the route from method and path; 0, or -1 having answered. */
+static int
+http_route(struct http_session *hs, const char *path)
+{
+	static const char prefix[] = "/v1/requests/";
+	int	post, get, del;
+
+	post = lws_hdr_total_length(hs->wsi, WSI_TOKEN_POST_URI) > 0;
+	get = lws_hdr_total_length(hs->wsi, WSI_TOKEN_GET_URI) > 0;
+	del = lws_hdr_total_length(hs->wsi, WSI_TOKEN_DELETE_URI) > 0;
+	if (strcmp(path, "/v1/requests") == 0 && post)
+		hs->route = ROUTE_SUBMIT;
+	else if (strncmp(path, prefix, sizeof prefix - 1) == 0 &&
+	    http_id_valid(path + sizeof prefix - 1) && (get || del)) {
+		hs->route = get ? ROUTE_GET : ROUTE_CANCEL;
+		snprintf(hs->id, sizeof hs->id, "%s", path + sizeof prefix - 1);
+	} else if (strcmp(path, "/v1/requests") == 0 ||
+	    strncmp(path, prefix, sizeof prefix - 1) == 0) {
+		hs->close_after = post;
+		http_respond_error(hs, 405, "method_not_allowed",
+		    "method not allowed here");
+		return -1;
+	} else {
+		hs->close_after = post;
+		http_respond_error(hs, 404, "not_found", "no such endpoint");
+		return -1;
+	}
+	return 0;
+}
+
+/* The declared body length; refuse a body that is too large up front. */
+static int
+http_check_length(struct http_session *hs)
+{
+	char	buf[32];
+	long	len;
+
+	if (lws_hdr_copy(hs->wsi, buf, sizeof buf,
+	    WSI_TOKEN_HTTP_CONTENT_LENGTH) <= 0)
+		return 0;
+	len = strtol(buf, NULL, 10);
+	if (len < 0 || (size_t)len > hs->d->cfg.limits.max_body_bytes) {
+		hs->close_after = 1;
+		http_respond_error(hs, 413, "payload_too_large",
+		    "request body is larger than limits.max_body_bytes");
+		return -1;
+	}
+	return 0;
+}
+
+static int
+http_begin(struct http_session *hs, struct lws *wsi, const char *path)
+{
+	http_reset(hs);
+	hs->wsi = wsi;
+	hs->d = http_daemon(wsi);
+	if (strcmp(path, "/healthz") == 0) {
+		cJSON	*ok = cJSON_CreateObject();
+
+		cJSON_AddStringToObject(ok, "status", "ok");
+		http_respond_json(hs, 200, ok);
+		cJSON_Delete(ok);
+		return 0;
+	}
+	if (http_route(hs, path) != 0)
+		return 0;
+	if (http_authenticate(hs) != 0) {
+		hs->close_after = hs->route == ROUTE_SUBMIT;
+		http_respond_error(hs, 401, "unauthorized",
+		    "missing or invalid bearer token");
+		return 0;
+	}
+	if (hs->route == ROUTE_GET)
+		http_get(hs);
+	else if (hs->route == ROUTE_CANCEL)
+		http_cancel(hs);
+	else
+		http_check_length(hs);
+	return 0;
+}
+
+static int
+http_body(struct http_session *hs, const char *in, size_t len)
+{
+	if (hs->route != ROUTE_SUBMIT || hs->resp != NULL)
+		return 0;	/* already answered; closing after */
+	if (hs->body_len + len > hs->d->cfg.limits.max_body_bytes) {
+		hs->close_after = 1;
+		http_respond_error(hs, 413, "payload_too_large",
+		    "request body is larger than limits.max_body_bytes");
+		return 0;
+	}
+	hs->body = xrealloc(hs->body, hs->body_len + len + 1);
+	memcpy(hs->body + hs->body_len, in, len);
+	hs->body_len += len;
+	return 0;
+}
+
+int
+http_callback(struct lws *wsi, enum lws_callback_reasons reason, void *user,
+    void *in, size_t len)
+{
+	struct http_session	*hs = user;
+
+	switch (reason) {
+	case LWS_CALLBACK_HTTP:
+		return http_begin(hs, wsi, in);
+	case LWS_CALLBACK_HTTP_BODY:
+		return http_body(hs, in, len);
+	case LWS_CALLBACK_HTTP_BODY_COMPLETION:
+		if (hs->route == ROUTE_SUBMIT && hs->resp == NULL)
+			http_submit(hs);
+		return 0;
+	case LWS_CALLBACK_HTTP_WRITEABLE:
+		return http_write(hs);
+	case LWS_CALLBACK_CLOSED_HTTP:
+		http_reset(hs);
+		return 0;
+	default:
+		return lws_callback_http_dummy(wsi, reason, user, in, len);
+	}
+}
+
+size_t
+http_session_size(void)
+{
+	return sizeof(struct http_session);
+}

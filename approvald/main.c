@@ -1,0 +1,129 @@
+/* approvald: the approval daemon and its admin subcommands. */
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include <sodium.h>
+
+#include "approvald.h"
+#include "keyfile.h"
+
+#define EX_USAGE	64
+#define EX_CONFIG	78
+
+static const char usage_text[] =
+"usage: approvald [-c CONFIG] COMMAND\n"
+"\n"
+"  serve                         run in the foreground, log to stderr\n"
+"  init                          create the database and the signing key\n"
+"  analyst add NAME --pubkey FILE [--group G]...\n"
+"  analyst list\n"
+"  analyst remove NAME\n"
+"  executor add NAME [--scope ACTION]...   prints the new token once\n"
+"  executor list\n"
+"  executor revoke NAME\n"
+"  keys export                   trusted-keys file on stdout\n"
+"  audit verify                  exit 0 when the audit chain is intact\n"
+"\n"
+"  -c CONFIG    configuration file (default: $APPROVALD_CONFIG, else\n"
+"               /etc/approvald/approvald.json)\n"
+"  --help, --version\n";
+
+static int
+usage(FILE *f, int status)
+{
+	fputs(usage_text, f);
+	return status;
+}
+
+static int
+serve(struct config *cfg)
+{
+	struct daemon	d;
+	struct stat	st;
+	char		err[512];
+	int		rc;
+
+	memset(&d, 0, sizeof d);
+	d.cfg = *cfg;
+	if ((d.store = admin_open(cfg, stat(cfg->database, &st) != 0)) ==
+	    NULL)
+		return 1;
+	if ((d.key = keyfile_load_private(cfg->daemon_key, err,
+	    sizeof err)) == NULL) {
+		fprintf(stderr, "approvald: %s\n", err);
+		store_close(d.store);
+		return 1;
+	}
+	rc = server_run(&d);
+	keyfile_free(d.key);
+	store_close(d.store);
+	return rc;
+}
+
+static int
+dispatch(struct config *cfg, int argc, char **argv)
+{
+	const char	*cmd = argv[0];
+
+	if (strcmp(cmd, "serve") == 0)
+		return argc == 1 ? serve(cfg) : usage(stderr, EX_USAGE);
+	if (strcmp(cmd, "init") == 0)
+		return admin_init(cfg, argc);
+	if (strcmp(cmd, "analyst") == 0)
+		return admin_analyst(cfg, argc, argv);
+	if (strcmp(cmd, "executor") == 0)
+		return admin_executor(cfg, argc, argv);
+	if (strcmp(cmd, "keys") == 0)
+		return admin_keys(cfg, argc, argv);
+	if (strcmp(cmd, "audit") == 0)
+		return admin_audit(cfg, argc, argv);
+	fprintf(stderr, "approvald: unknown command %s\n", cmd);
+	return usage(stderr, EX_USAGE);
+}
+
+int
+main(int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		{ "help", no_argument, NULL, 'h' },
+		{ "version", no_argument, NULL, 'V' },
+		{ NULL, 0, NULL, 0 }
+	};
+	struct config	 cfg;
+	const char	*path = getenv("APPROVALD_CONFIG");
+	char		 err[1024];
+	int		 ch, rc;
+
+	if (path == NULL)
+		path = "/etc/approvald/approvald.json";
+	while ((ch = getopt_long(argc, argv, "+c:", longopts, NULL)) != -1) {
+		switch (ch) {
+		case 'c':
+			path = optarg;
+			break;
+		case 'h':
+			return usage(stdout, 0);
+		case 'V':
+			printf("approvald %s\n", APPROVE_VERSION);
+			return 0;
+		default:
+			return usage(stderr, EX_USAGE);
+		}
+	}
+	if (optind >= argc)
+		return usage(stderr, EX_USAGE);
+	if (sodium_init() < 0) {
+		fprintf(stderr, "approvald: libsodium failed to start\n");
+		return 1;
+	}
+	if (config_load(path, &cfg, err, sizeof err) != 0) {
+		fprintf(stderr, "approvald: %s\n", err);
+		return EX_CONFIG;
+	}
+	rc = dispatch(&cfg, argc - optind, argv + optind);
+	config_free(&cfg);
+	return rc;
+}

@@ -1,0 +1,106 @@
+/* The serving loop: one libwebsockets context, one vhost on the configured
+ * address, the HTTP API and (on the same port) the console. */
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "approvald.h"
+
+static volatile sig_atomic_t	 server_stop;
+static struct lws_context	*server_ctx;
+
+static void
+server_signal(int sig)
+{
+	server_stop = sig;
+	if (server_ctx != NULL)
+		lws_cancel_service(server_ctx);
+}
+
+static void
+server_signals(void)
+{
+	struct sigaction	sa;
+
+	memset(&sa, 0, sizeof sa);
+	sa.sa_handler = server_signal;
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	sa.sa_handler = SIG_IGN;
+	sigaction(SIGPIPE, &sa, NULL);
+}
+
+static void
+server_lws_log(int level, const char *line)
+{
+	char	msg[256];
+	size_t	len;
+
+	snprintf(msg, sizeof msg, "%s", line);
+	len = strcspn(msg, "\r\n");
+	msg[len] = '\0';
+	log_event(level == LLL_ERR ? "error" : "warn", "event=lws msg=%s",
+	    log_str(msg));
+}
+
+static struct lws_context *
+server_context(struct daemon *d, struct lws_protocols *protocols)
+{
+	struct lws_context_creation_info	info;
+
+	memset(&info, 0, sizeof info);
+	info.port = d->cfg.listen_port;
+	info.iface = d->cfg.listen_host;
+	info.protocols = protocols;
+	info.user = d;
+	info.options = LWS_SERVER_OPTION_VALIDATE_UTF8 |
+	    LWS_SERVER_OPTION_DISABLE_IPV6;
+	if (strchr(d->cfg.listen_host, ':') != NULL)
+		info.options &= ~(uint64_t)LWS_SERVER_OPTION_DISABLE_IPV6;
+	info.timeout_secs = 10;
+	info.keepalive_timeout = 30;
+	info.max_http_header_data = 4096;
+	return lws_create_context(&info);
+}
+
+int
+server_run(struct daemon *d)
+{
+	struct lws_protocols	protocols[3];
+
+	memset(protocols, 0, sizeof protocols);
+	protocols[0].name = "http";
+	protocols[0].callback = http_callback;
+	protocols[0].per_session_data_size = http_session_size();
+	protocols[1].name = PROTO_SUBPROTOCOL;
+	protocols[1].callback = console_callback;
+	protocols[1].per_session_data_size = console_session_size();
+	protocols[1].rx_buffer_size = 4096;
+	lws_set_log_level(LLL_ERR | LLL_WARN, server_lws_log);
+	server_signals();
+	if ((d->ctx = server_context(d, protocols)) == NULL) {
+		log_event("error", "event=listen_failed listen=%s:%d",
+		    d->cfg.listen_host, d->cfg.listen_port);
+		return 1;
+	}
+	server_ctx = d->ctx;
+	d->waiters = waiters_new();
+	d->expiry = expiry_new(d);
+	d->hub = console_hub_new(d);
+	log_event("info", "event=listening listen=%s:%d signer=%s",
+	    d->cfg.listen_host, d->cfg.listen_port, d->cfg.signer);
+	expiry_run(d->expiry);
+	while (!server_stop && lws_service(d->ctx, 0) >= 0)
+		;
+	log_event("info", "event=stopping signal=%d", (int)server_stop);
+	/* Timers go first; sessions closing during destroy still find the
+	 * hub and the waiters. */
+	expiry_free(d->expiry);
+	console_hub_stop(d->hub);
+	lws_context_destroy(d->ctx);
+	console_hub_free(d->hub);
+	server_ctx = NULL;
+	waiters_free(d->waiters);
+	return 0;
+}

@@ -1,0 +1,75 @@
+/* Long-polling executors, hashed by request id so that a release touches
+ * only the waiters of that request. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "approvald.h"
+#include "xmalloc.h"
+
+#define WAITERS_BUCKETS	4096
+
+/* Owns nothing: each waiter lives in its connection's session. */
+struct waiters {
+	struct lws_dll2_owner	buckets[WAITERS_BUCKETS];
+	size_t			count;
+};
+
+static struct lws_dll2_owner *
+waiters_bucket(struct waiters *ws, const char *id)
+{
+	uint32_t	h = 2166136261u;
+
+	for (; *id != '\0'; id++)
+		h = (h ^ (uint8_t)*id) * 16777619u;
+	return &ws->buckets[h % WAITERS_BUCKETS];
+}
+
+struct waiters *
+waiters_new(void)
+{
+	return xcalloc(1, sizeof(struct waiters));
+}
+
+void
+waiters_free(struct waiters *ws)
+{
+	free(ws);
+}
+
+void
+waiters_add(struct waiters *ws, struct waiter *w)
+{
+	lws_dll2_add_tail(&w->list, waiters_bucket(ws, w->id));
+	ws->count++;
+}
+
+void
+waiters_remove(struct waiters *ws, struct waiter *w)
+{
+	if (lws_dll2_is_detached(&w->list))
+		return;
+	lws_dll2_remove(&w->list);
+	ws->count--;
+}
+
+void
+waiters_release(struct waiters *ws, const char *id)
+{
+	struct lws_dll2_owner	*owner = waiters_bucket(ws, id);
+	struct waiter		*w;
+
+	lws_start_foreach_dll_safe(struct lws_dll2 *, d, d1, owner->head) {
+		w = lws_container_of(d, struct waiter, list);
+		if (strcmp(w->id, id) == 0) {
+			lws_dll2_remove(&w->list);
+			ws->count--;
+			w->wake(w);
+		}
+	} lws_end_foreach_dll_safe(d, d1);
+}
+
+size_t
+waiters_count(const struct waiters *ws)
+{
+	return ws->count;
+}

@@ -1,0 +1,159 @@
+/* Encodings and string checks shared by all three programs. */
+#include <stdlib.h>
+#include <string.h>
+
+#include <sodium.h>
+
+#include "codec.h"
+#include "xmalloc.h"
+
+char *
+codec_b64_encode(const uint8_t *bin, size_t len)
+{
+	size_t	 size;
+	char	*out;
+
+	size = sodium_base64_ENCODED_LEN(len, sodium_base64_VARIANT_ORIGINAL);
+	out = xmalloc(size);
+	sodium_bin2base64(out, size, bin, len, sodium_base64_VARIANT_ORIGINAL);
+	return out;
+}
+
+int
+codec_b64_decode(const char *b64, uint8_t **out, size_t *outlen)
+{
+	const char	*end;
+	size_t		 len, cap;
+	uint8_t		*bin;
+
+	len = strlen(b64);
+	cap = len / 4 * 3 + 3;
+	bin = xmalloc(cap);
+	if (sodium_base642bin(bin, cap, b64, len, NULL, outlen, &end,
+	    sodium_base64_VARIANT_ORIGINAL) != 0 || end != b64 + len) {
+		free(bin);
+		return -1;
+	}
+	*out = bin;
+	return 0;
+}
+
+int
+codec_b64_decode_exact(const char *b64, uint8_t *out, size_t outlen)
+{
+	uint8_t	*bin;
+	size_t	 len;
+	int	 ok;
+
+	if (codec_b64_decode(b64, &bin, &len) != 0)
+		return -1;
+	ok = (len == outlen);
+	if (ok)
+		memcpy(out, bin, len);
+	sodium_memzero(bin, len);
+	free(bin);
+	return ok ? 0 : -1;
+}
+
+void
+codec_hex(const uint8_t *bin, size_t len, char *out)
+{
+	sodium_bin2hex(out, 2 * len + 1, bin, len);
+}
+
+void
+codec_sha256(const void *data, size_t len, uint8_t out[32])
+{
+	crypto_hash_sha256(out, data, len);
+}
+
+void
+codec_sha256_hex(const void *data, size_t len, char out[PROTO_SHA256_HEX])
+{
+	uint8_t	hash[32];
+
+	codec_sha256(data, len, hash);
+	codec_hex(hash, sizeof hash, out);
+}
+
+/* Length of the UTF-8 sequence at s (at most left bytes), 0 when invalid. */
+static size_t
+codec_utf8_seq(const unsigned char *s, size_t left)
+{
+	size_t		n, i;
+	uint32_t	cp;
+
+	if (s[0] < 0x80)
+		return 1;
+	if (s[0] >= 0xc2 && s[0] <= 0xdf)
+		n = 2, cp = s[0] & 0x1f;
+	else if (s[0] >= 0xe0 && s[0] <= 0xef)
+		n = 3, cp = s[0] & 0x0f;
+	else if (s[0] >= 0xf0 && s[0] <= 0xf4)
+		n = 4, cp = s[0] & 0x07;
+	else
+		return 0;
+	if (n > left)
+		return 0;
+	for (i = 1; i < n; i++) {
+		if ((s[i] & 0xc0) != 0x80)
+			return 0;
+		cp = (cp << 6) | (s[i] & 0x3f);
+	}
+	if ((n == 3 && cp < 0x800) || (n == 4 && cp < 0x10000) ||
+	    cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff))
+		return 0;
+	return n;
+}
+
+int
+codec_utf8_valid(const char *s, size_t len)
+{
+	const unsigned char	*p = (const unsigned char *)s;
+	size_t			 i = 0, n;
+
+	while (i < len) {
+		if ((n = codec_utf8_seq(p + i, len - i)) == 0)
+			return 0;
+		i += n;
+	}
+	return 1;
+}
+
+int
+codec_has_control(const char *s, size_t len)
+{
+	const unsigned char	*p = (const unsigned char *)s;
+	size_t			 i;
+
+	for (i = 0; i < len; i++) {
+		if (p[i] < 0x20 || p[i] == 0x7f)
+			return 1;
+		/* U+0080-U+009F is encoded as C2 80 to C2 9F. */
+		if (p[i] == 0xc2 && i + 1 < len && p[i + 1] >= 0x80 &&
+		    p[i + 1] <= 0x9f)
+			return 1;
+	}
+	return 0;
+}
+
+int
+codec_name_valid(const char *name)
+{
+	size_t	len, i;
+	char	c;
+
+	len = strlen(name);
+	if (len == 0 || len > PROTO_NAME_MAX)
+		return 0;
+	for (i = 0; i < len; i++) {
+		c = name[i];
+		if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+		    (c >= '0' && c <= '9'))
+			continue;
+		if (i > 0 && (c == '_' || c == '.' || c == '@' || c == '-'))
+			continue;
+		return 0;
+	}
+	return 1;
+}

@@ -1,0 +1,34 @@
+/*
+ * Encodings the protocol fixes: base64 (RFC 4648, standard alphabet, with
+ * padding), lowercase hex, SHA-256, and the checks every outside string
+ * passes (UTF-8, control characters, names).
+ */
+#ifndef APPROVE_CODEC_H
+#define APPROVE_CODEC_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "proto.h"
+
+/* Base64 of len bytes; the caller frees. */
+char	*codec_b64_encode(const uint8_t *, size_t);
+/* Strict decode; *out is allocated (caller frees). 0 or -1. */
+int	 codec_b64_decode(const char *, uint8_t **, size_t *);
+/* Strict decode that must yield exactly outlen bytes. 0 or -1. */
+int	 codec_b64_decode_exact(const char *, uint8_t *, size_t);
+
+/* Lowercase hex; out holds 2 * len + 1 bytes. */
+void	 codec_hex(const uint8_t *, size_t, char *);
+void	 codec_sha256(const void *, size_t, uint8_t[32]);
+void	 codec_sha256_hex(const void *, size_t, char[PROTO_SHA256_HEX]);
+
+/* 1 when the bytes are well-formed UTF-8 (no overlongs, no surrogates). */
+int	 codec_utf8_valid(const char *, size_t);
+/* 1 when the bytes hold a C0 control, DEL or a C1 control (U+0080-9F). */
+int	 codec_has_control(const char *, size_t);
+/* 1 for a name: 1 to PROTO_NAME_MAX of [A-Za-z0-9_.@-], not starting with
+ * a punctuation character. */
+int	 codec_name_valid(const char *);
+
+#endif

@@ -1,0 +1,68 @@
+#!/bin/sh
+# Durability and expiry: kill -9 loses nothing acknowledged, expiry is
+# signed, and requests that expired while the daemon was down expire at once.
+. "$(dirname "$0")/lib.sh"
+
+write_config
+adm init >/dev/null
+start_daemon || { not_ok "daemon starts"; finish; exit 1; }
+TOKEN=$(new_executor agent refund block_ip quick_check isolate_host)
+adm keys export > "$T/trusted"
+
+# Acknowledged submits survive kill -9 straight after the answer.
+ids=""
+i=0
+while [ $i -lt 20 ]; do
+	r=$(api POST /v1/requests "{\"action\":\"block_ip\",\"target\":\"198.51.100.$i\",\"justification\":\"burst $i\"}")
+	[ "${r%% *}" = 201 ] && ids="$ids $(jget "${r#* }" id)"
+	i=$((i + 1))
+done
+r=$(api POST /v1/requests '{"action":"refund","target":"o-9","params":{"amount":10},"justification":"x"}')
+APPROVED=$(jget "${r#* }" id)
+kill9_daemon
+start_daemon || { not_ok "daemon restarts after kill -9"; finish; exit 1; }
+ok "daemon restarts after kill -9"
+n=0
+for id in $ids; do
+	r=$(api GET "/v1/requests/$id")
+	[ "$(jget "${r#* }" state)" = pending ] && n=$((n + 1))
+done
+expect_eq "all 20 acknowledged requests survive kill -9" 20 "$n"
+r=$(api GET "/v1/requests/$APPROVED")
+expect_eq "a policy approval survives kill -9" approved "$(jget "${r#* }" state)"
+printf '%s' "${r#* }" > "$T/approved.json"
+check "its signature verifies with OpenSSL's Ed25519" "$PY" "$HERE/indep_verify.py" "$T/trusted" < "$T/approved.json"
+
+# Expiry: a waiting executor is released with a signed timeout denial.
+r=$(api POST /v1/requests '{"action":"quick_check","target":"host-1","justification":"x"}')
+QC=$(jget "${r#* }" id)
+r=$(curl -s -H "Authorization: Bearer $TOKEN" "$URL/v1/requests/$QC?wait=10")
+expect_eq "expired after timeout_s" expired "$(jget "$r" state)"
+expect_eq "expiry signed by the daemon" "approvald deny timeout" \
+    "$(jget "$r" signatures.0.signer) $(jget "$r" signatures.0.verdict) $(jget "$r" signatures.0.reason)"
+printf '%s' "$r" > "$T/expired.json"
+check "expiry signature verifies with OpenSSL's Ed25519" "$PY" "$HERE/indep_verify.py" "$T/trusted" < "$T/expired.json"
+late=$(( $(jget "$r" decided_at) - $(jget "$r" expires_at) ))
+echo "# expiry precision: decided ${late} ms after expires_at"
+
+# Expired while down: expired at once on start.
+r=$(api POST /v1/requests '{"action":"quick_check","target":"host-2","justification":"x"}')
+DOWN=$(jget "${r#* }" id)
+kill9_daemon
+sleep 1.3
+start_daemon || { not_ok "daemon restarts"; finish; exit 1; }
+r=$(api GET "/v1/requests/$DOWN")
+expect_eq "request that expired while down is expired on start" expired "$(jget "${r#* }" state)"
+
+# A request gets exactly one final state: cancel after expiry is refused.
+r=$(api DELETE "/v1/requests/$DOWN")
+expect_eq "cancel of an expired request is 409" 409 "${r%% *}"
+n=$(sqlite3 "$T/approvald.db" "SELECT count(*) FROM signatures WHERE request_id='$DOWN'")
+expect_eq "exactly one signature on the expired request" 1 "$n"
+
+check "audit chain verifies after kill -9" adm audit verify
+stop_daemon
+sqlite3 "$T/approvald.db" "UPDATE audit SET data = data || ' ' WHERE seq = 5"
+out=$(adm audit verify); rc=$?
+expect_eq "altered audit entry is found" "1 audit chain broken at entry 5: entry 5 was altered" "$rc $out"
+finish
