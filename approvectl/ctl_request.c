@@ -1,0 +1,70 @@
+/* approvectl request: submit a new request and, with --wait, see it end. */
+#include <err.h>
+#include <stdlib.h>
+
+#include "approvectl.h"
+#include "json.h"
+#include "xmalloc.h"
+
+/* POST the body; 0 with the daemon's view, or an exit code. */
+static int
+ctl_request_submit(struct client *c, const char *body, size_t len,
+    cJSON **view)
+{
+	struct client_reply	r;
+	int			rc = 0;
+
+	*view = NULL;
+	if (client_submit(c, body, len, &r) != 0)
+		return ctl_report_unreachable(c);
+	if (r.status != 200 && r.status != 201)
+		rc = ctl_report_http(&r);
+	else if ((*view = ctl_report_parse(r.body, r.len, NULL,
+	    "the daemon's answer")) == NULL)
+		rc = CTL_VERIFY;
+	client_reply_free(&r);
+	return rc;
+}
+
+/* Wait for the request in *view to end. */
+static int
+ctl_request_wait(struct client *c, cJSON **view)
+{
+	char	*id;
+	int	 rc;
+
+	/* The view that holds the id is replaced while waiting. */
+	id = xstrdup(json_string(*view, "id"));
+	rc = ctl_wait_final(c, id, view);
+	free(id);
+	return rc;
+}
+
+int
+ctl_request_run(const struct ctl_opts *o)
+{
+	struct ctl_session	 s;
+	cJSON			*view = NULL;
+	char			*body, err[256];
+	size_t			 len;
+	int			 rc;
+
+	if (ctl_body_build(&o->body, &body, &len, err, sizeof err) != 0) {
+		warnx("%s", err);
+		return CTL_USAGE;
+	}
+	if ((rc = ctl_session_open(&s, o, 1)) != 0) {
+		free(body);
+		return rc;
+	}
+	rc = ctl_request_submit(s.client, body, len, &view);
+	if (rc == 0 && o->wait && ctl_report_state(view) == CTL_PENDING)
+		rc = ctl_request_wait(s.client, &view);
+	if (rc == 0)
+		rc = ctl_report_final(view, &s, (const uint8_t *)body, len,
+		    o->json);
+	cJSON_Delete(view);
+	free(body);
+	ctl_session_close(&s);
+	return rc;
+}
