@@ -24,8 +24,8 @@ WARN	 = -Wall -Wextra -Werror -Wformat=2 -Wmissing-prototypes \
 	   -Wstrict-prototypes -Wwrite-strings -Wshadow -Wundef \
 	   -Wpointer-arith -Wno-unused-parameter
 CFLAGS	?= -O2 -g
-CFLAGS	+= -std=c11 -D_GNU_SOURCE $(WARN) -Iinclude \
-	   $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+XCFLAGS	 = -std=c11 -D_GNU_SOURCE $(WARN) -Iinclude \
+	   $(shell pkg-config --cflags $(PKGS) 2>/dev/null) $(CFLAGS)
 LDLIBS	 = $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lm
 
 COMMON_SRC	= $(wildcard common/*.c)
@@ -44,7 +44,8 @@ all: $(PROGS)
 
 $(BUILD)/obj/%.o: %.c
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) -MMD -MP -Iapprovald -Iapprovectl -Iapprovetui \
+	@echo "  CC  $<"
+	@$(CC) $(XCFLAGS) -MMD -MP -Iapprovald -Iapprovectl -Iapprovetui \
 	    -c -o $@ $<
 
 $(BUILD)/obj/schema.c: $(sort $(wildcard schema/*.sql)) scripts/embed-schema.sh
@@ -52,7 +53,7 @@ $(BUILD)/obj/schema.c: $(sort $(wildcard schema/*.sql)) scripts/embed-schema.sh
 	sh scripts/embed-schema.sh $(sort $(wildcard schema/*.sql)) > $@
 
 $(BUILD)/obj/schema.o: $(BUILD)/obj/schema.c
-	$(CC) $(CFLAGS) -c -o $@ $<
+	$(CC) $(XCFLAGS) -c -o $@ $<
 
 $(LIB): $(call obj,$(COMMON_SRC))
 	rm -f $@
@@ -61,19 +62,19 @@ $(LIB): $(call obj,$(COMMON_SRC))
 DAEMON_OBJ = $(call obj,$(DAEMON_SRC)) $(BUILD)/obj/schema.o
 
 $(BUILD)/approvald: $(call obj,approvald/main.c) $(DAEMON_OBJ) $(LIB)
-	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+	$(CC) $(XCFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
 $(BUILD)/approvectl: $(call obj,approvectl/main.c $(CTL_SRC)) $(LIB)
-	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+	$(CC) $(XCFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
 $(BUILD)/approvetui: $(call obj,approvetui/main.c $(TUI_SRC)) $(LIB)
-	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+	$(CC) $(XCFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
 # Unit tests link everything but the programs' main().
 $(BUILD)/tests/%: $(BUILD)/obj/tests/unit/%.o $(DAEMON_OBJ) \
     $(call obj,$(CTL_SRC) $(TUI_SRC)) $(LIB)
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS) -lcmocka
+	$(CC) $(XCFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS) -lcmocka
 
 units: $(UNITS)
 

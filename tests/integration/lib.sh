@@ -99,11 +99,18 @@ start_daemon() {
 	done
 }
 
+# stop_daemon: SIGTERM, and the daemon must exit 0 (with the sanitizers
+# that also means no leak and no undefined behaviour at exit).
 stop_daemon() {
 	[ -n "$DAEMON_PID" ] || return 0
 	kill "$DAEMON_PID" 2>/dev/null
 	wait "$DAEMON_PID" 2>/dev/null
+	rc=$?
 	DAEMON_PID=
+	if [ $rc -ne 0 ]; then
+		not_ok "daemon exited $rc on SIGTERM"
+		tail -30 "$T/daemon.log" | sed 's/^/#   /'
+	fi
 }
 
 kill9_daemon() {
@@ -147,6 +154,12 @@ print("" if v is None else v)' "$2"
 }
 
 finish() {
+	stop_daemon
+	if grep -q 'Sanitizer\|runtime error' "$T/daemon.log" 2>/dev/null; then
+		not_ok "sanitizers found a fault in the daemon"
+		grep -A20 'Sanitizer\|runtime error' "$T/daemon.log" | head -40 |
+		    sed 's/^/#   /'
+	fi
 	echo "# $NTEST tests, $NFAIL failed"
 	[ "$NFAIL" -eq 0 ]
 }

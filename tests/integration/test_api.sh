@@ -138,9 +138,10 @@ r=$(api POST /v1/requests '{"action":"block_ip","target":"198.51.100.7","justifi
 LP=$(jget "${r#* }" id)
 start=$(date +%s%N)
 ( sleep 0.5; TOKEN=$TOKEN api DELETE "/v1/requests/$LP" >/dev/null ) &
+CANCELLER=$!
 r=$(curl -s -H "Authorization: Bearer $TOKEN" "$URL/v1/requests/$LP?wait=30")
 elapsed=$(( ($(date +%s%N) - start) / 1000000 ))
-wait
+wait $CANCELLER
 expect_eq "long-poll released with the final view" cancelled "$(jget "$r" state)"
 if [ "$elapsed" -lt 5000 ]; then ok "long-poll released on change, not at timeout (${elapsed} ms)"; else not_ok "long-poll released late (${elapsed} ms)"; fi
 r=$(api POST /v1/requests '{"action":"block_ip","target":"198.51.100.8","justification":"x"}')

@@ -7,15 +7,8 @@ adm init >/dev/null 2>&1
 mkdir -p "$T/keys"
 for a in bob:soc carol:soc alice:soc eve:ops dave:soc; do
 	name=${a%%:*}
-	"$BIN/approvetui" keygen --out "$T/keys/$name.key" >/dev/null ||
-	    "$PY" - "$T/keys/$name.key" <<'PY'
-import base64, os, sys
-import nacl.signing
-k = nacl.signing.SigningKey.generate()
-fd = os.open(sys.argv[1], os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-os.write(fd, b"ed25519-private " + base64.b64encode(bytes(k)) + b"\n")
-open(sys.argv[1] + ".pub", "w").write("ed25519 " + base64.b64encode(bytes(k.verify_key)).decode() + "\n")
-PY
+	"$BIN/approvetui" keygen --out "$T/keys/$name.key" >/dev/null 2>&1 ||
+	    "$PY" "$HERE/keygen.py" "$T/keys/$name.key"
 	adm analyst add "$name" --pubkey "$T/keys/$name.key.pub" --group "${a#*:}" >/dev/null
 done
 start_daemon || { not_ok "daemon starts"; finish; exit 1; }

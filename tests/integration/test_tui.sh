@@ -1,0 +1,243 @@
+#!/bin/sh
+# approvetui driven through tmux against a real daemon: signed approvals
+# and denials reach the executor and verify independently, a daemon
+# restart shows offline then connected with the queue restored, and agent
+# text full of escape sequences cannot touch the screen.
+. "$(dirname "$0")/lib.sh"
+
+TMUX_SOCK="approve-$$"
+tm() { tmux -L "$TMUX_SOCK" -f /dev/null "$@"; }
+trap 'tm kill-server 2>/dev/null; cleanup' EXIT
+
+# pane [SESSION]: the screen as text.
+pane() { tm capture-pane -p -t "${1:-tui}"; }
+
+# wait_pane REGEX [SECONDS] [SESSION]: poll the screen until it matches.
+wait_pane() {
+	n=0
+	while [ "$n" -lt $((${2:-10} * 10)) ]; do
+		if pane "${3:-tui}" | grep -Eq -- "$1"; then return 0; fi
+		sleep 0.1
+		n=$((n + 1))
+	done
+	return 1
+}
+
+# expect_pane DESC REGEX [SECONDS]: ok when the screen comes to match.
+expect_pane() {
+	if wait_pane "$2" "${3:-10}"; then ok "$1"; else
+		not_ok "$1"; echo "#   screen never matched: $2"
+		pane | sed 's/^/#   | /'; fi
+}
+
+# header: the screen's first line.
+header() { pane | head -1; }
+
+# keys KEY...: type into the console.
+keys() { tm send-keys -t tui "$@"; }
+
+# submit BODY: prints the new request's id.
+submit() { jget "$(api POST /v1/requests "$1" | cut -d' ' -f2-)" id; }
+
+# waiter ID OUT: wait for the request to be final like an executor does;
+# the exit status is approvectl's (0 approved and verified, 1 denied).
+waiter() {
+	if [ -x "$BIN/approvectl" ]; then
+		APPROVE_TOKEN=$TOKEN timeout 30 "$BIN/approvectl" --url "$URL" \
+		    wait "$1" --trusted-keys "$T/trusted" --json >"$2" \
+		    2>"$2.err"
+		return
+	fi
+	for _ in 1 2 3; do
+		curl -s -H "Authorization: Bearer $TOKEN" \
+		    "$URL/v1/requests/$1?wait=10" >"$2"
+		s=$(jget "$(cat "$2")" state)
+		[ "$s" = pending ] || break
+	done
+	case $s in approved) return 0 ;; denied) return 1 ;; esac
+	return 4
+}
+
+# exit_status SESSION: how its program ended, once tmux has reaped it
+# (a number, "signal N", or nothing after 5 s).
+exit_status() {
+	n=0
+	while [ $n -lt 50 ]; do
+		st=$(tm display-message -p -t "$1" \
+		    '#{pane_dead_status}#{?pane_dead_signal,signal ,}#{pane_dead_signal}')
+		if [ -n "$st" ]; then echo "$st"; return; fi
+		sleep 0.1
+		n=$((n + 1))
+	done
+}
+
+# state ID: the request's state as the executor sees it now.
+state() { jget "$(api GET "/v1/requests/$1" | cut -d' ' -f2-)" state; }
+
+write_config
+adm init >/dev/null 2>&1
+
+# Start-up, before any terminal is involved.
+expect_match "--version" '^approvetui [0-9]+\.[0-9]+\.[0-9]+$' \
+    "$("$BIN/approvetui" --version)"
+check "--help exits 0" "$BIN/approvetui" --help
+"$BIN/approvetui" --analyst bob >/dev/null 2>&1
+expect_eq "missing --key is a usage error" 64 $?
+"$BIN/approvetui" --bogus >/dev/null 2>&1
+expect_eq "an unknown option is a usage error" 64 $?
+check "keygen writes a key pair" "$BIN/approvetui" keygen --out "$T/bob.key"
+expect_eq "private key is 0600" 600 "$(stat -c %a "$T/bob.key")"
+expect_match "public key file format" '^ed25519 [A-Za-z0-9+/]{43}=$' "$(cat "$T/bob.key.pub")"
+"$BIN/approvetui" keygen --out "$T/bob.key" >/dev/null 2>&1
+expect_eq "keygen never overwrites a key" 1 $?
+cp "$T/bob.key" "$T/loose.key"
+chmod 644 "$T/loose.key"
+err=$("$BIN/approvetui" --analyst bob --key "$T/loose.key" 2>&1 </dev/null)
+expect_eq "a group/other-readable key is refused" 1 $?
+expect_match "and the error says why" "permissions 0644 are too open" "$err"
+
+adm analyst add bob --pubkey "$T/bob.key.pub" --group soc >/dev/null
+start_daemon || { not_ok "daemon starts"; finish; exit 1; }
+TOKEN=$(new_executor agent-7 isolate_host)
+adm keys export >"$T/trusted"
+
+# The console, in a private tmux server; http:// is taken as ws://.
+tm new-session -d -s tui -x 100 -y 30 "env LC_ALL=C.UTF-8 \
+    '$BIN/approvetui' --url '$URL' --analyst bob --key '$T/bob.key' \
+    --no-bell 2>'$T/tui.err'"
+tm set-option -g remain-on-exit on
+expect_pane "the console signs in: connected" '^ connected '
+expect_match "the header names the analyst and the daemon" \
+    "bob @ ws://127.0.0.1:$PORT" "$(header)"
+
+# Approve: the executor gets an approval that verifies independently.
+body='{"action":"isolate_host","target":"ws-042","params":{"ticket":"INC-7"},"justification":"EDR alert 5521: beaconing to known C2","on_behalf_of":"alice"}'
+ID1=$(submit "$body")
+waiter "$ID1" "$T/w1.json" &
+W1=$!
+expect_pane "the request appears with its target" 'isolate_host +ws-042 +agent-7 +alice +0/1'
+expect_pane "its justification is boxed as untrusted" 'UNTRUSTED TEXT FROM THE AGENT'
+expect_pane "params are shown from the body" 'ticket = INC-7'
+digest=$(jget "$(api GET "/v1/requests/$ID1" | cut -d' ' -f2-)" digest)
+fp=$(printf '%s' "$digest" | cut -c1-16)
+expect_pane "the detail shows the digest fingerprint" "digest $fp"
+keys a
+expect_pane "a asks before signing" \
+    "^Approve isolate_host on ws-042 \\(digest $fp\\)\\? \\[y/N\\]"
+keys y
+wait "$W1"
+expect_eq "the executor's wait says approved and verified" 0 $?
+expect_eq "approved by bob" "approved bob approve" \
+    "$(jget "$(cat "$T/w1.json")" state) $(jget "$(cat "$T/w1.json")" signatures.0.signer) $(jget "$(cat "$T/w1.json")" signatures.0.verdict)"
+check "bob's signature verifies independently" \
+    "$PY" "$HERE/indep_verify.py" "$T/trusted" <"$T/w1.json"
+expect_pane "the approved request leaves the queue" '^ connected +\| +0 pending'
+
+# Two more: the list is ordered by expiry, j/k and arrows move.
+ID2=$(submit '{"action":"isolate_host","target":"ws-043","justification":"second","timeout_s":300}')
+ID3=$(submit '{"action":"isolate_host","target":"ws-044","justification":"third","timeout_s":500}')
+expect_pane "both are listed" 'ws-044'
+l2=$(pane | grep -n 'ws-043 ' | head -1 | cut -d: -f1)
+l3=$(pane | grep -n 'ws-044 ' | head -1 | cut -d: -f1)
+if [ -n "$l2" ] && [ -n "$l3" ] && [ "$l2" -lt "$l3" ]; then
+	ok "the one expiring first is listed first"
+else not_ok "ordered by expires_at (lines $l2, $l3)"; fi
+keys j
+expect_pane "j selects the next request" "^(─)+ $ID3 "
+keys Up
+expect_pane "Up selects the previous one" "^(─)+ $ID2 "
+keys Down
+expect_pane "Down selects the next one again" "^(─)+ $ID3 "
+
+# Anything but y cancels an approval.
+keys k a
+expect_pane "the approve prompt names ws-043" '^Approve isolate_host on ws-043'
+keys n
+expect_pane "n cancels" 'approval cancelled; nothing was sent'
+expect_eq "nothing was sent" pending "$(state "$ID2")"
+
+# Deny: a reason is required and reaches the executor.
+waiter "$ID3" "$T/w3.json" &
+W3=$!
+keys j d
+expect_pane "d asks for a reason" '^Deny isolate_host on ws-044, reason:'
+keys Enter
+expect_pane "an empty reason is not accepted" 'a denial needs a reason'
+expect_eq "so nothing was sent" pending "$(state "$ID3")"
+keys -l 'scope too broad — ask IR'
+keys Enter
+wait "$W3"
+expect_eq "the executor's wait says denied" 1 $?
+expect_eq "the executor sees bob's reason" "denied bob scope too broad — ask IR" \
+    "$(jget "$(cat "$T/w3.json")" state) $(jget "$(cat "$T/w3.json")" signatures.0.signer) $(jget "$(cat "$T/w3.json")" signatures.0.reason)"
+check "the denial's signature verifies independently" \
+    "$PY" "$HERE/indep_verify.py" "$T/trusted" <"$T/w3.json"
+expect_eq "the other request is untouched" pending "$(state "$ID2")"
+
+# The history shows the outcomes, signers and reasons.
+keys h
+expect_pane "history lists the denial with its reason" 'denied +isolate_host +ws-044 +bob +scope too broad'
+expect_pane "and the approval" 'approved +isolate_host +ws-042 +bob'
+keys h
+
+# A restart: offline (stale rows, no acting), then connected, restored.
+stop_daemon
+expect_pane "the daemon stopping shows offline" '^ offline'
+if header | grep -q connected; then not_ok "offline header never says connected"
+else ok "offline header never says connected"; fi
+expect_pane "rows are kept but marked stale" '^[> !]{3}~ .*ws-043'
+keys a
+expect_pane "acting while offline is refused" 'offline: nothing can be decided'
+start_daemon || { not_ok "daemon restarts"; finish; exit 1; }
+expect_pane "the console reconnects by itself" '^ connected ' 15
+expect_pane "the queue is restored from the snapshot" '^ connected +\| +1 pending'
+if pane | grep -Eq '^[> !]{3}~'; then not_ok "rows are fresh again"
+else ok "rows are fresh again"; fi
+
+# Agent text full of escapes cannot touch the screen or the title.
+ID4=$(submit '{"action":"isolate_host","target":"ws-050","justification":"\u001b[2J\u001b]0;pwned\u0007\u202eevil\u001b[1;1HFAKE connected\u200b","timeout_s":120}')
+expect_pane "the hostile request is listed" 'ws-050'
+keys k
+expect_pane "its escapes are shown as visible escapes" \
+    '\\x1b\[2J\\x1b\]0;pwned\\x07<U\+202E>evil\\x1b\[1;1HFAKE connected<U\+200B>'
+expect_match "the header still reads correctly" \
+    "^ connected +\\| +2 pending +\\| +bob @ ws://127.0.0.1:$PORT" "$(header)"
+esc=$(printf '\033')
+raw=$(tm capture-pane -p -e -t tui)
+if printf '%s' "$raw" | grep -q "$esc\\]0;pwned"; then not_ok "no raw OSC reached the terminal"
+else ok "no raw OSC reached the terminal"; fi
+if printf '%s' "$raw" | grep -q "$(printf '\342\200\256')"; then not_ok "no raw bidi override reached the terminal"
+else ok "no raw bidi override reached the terminal"; fi
+title=$(tm display-message -p -t tui '#{pane_title}')
+if [ "$title" = pwned ]; then not_ok "the title is unchanged"; else ok "the title is unchanged"; fi
+expect_eq "the fake line stays inside the box" 0 \
+    "$(pane | grep -c '^FAKE\|^ FAKE')"
+keys a
+expect_pane "it can still be decided, by its real target" '^Approve isolate_host on ws-050'
+keys Escape
+
+# The console fits 80x24 and follows a resize.
+tm resize-window -t tui -x 80 -y 24
+expect_pane "80x24: the list still shows the target" 'isolate_host +ws-050'
+expect_match "80x24: the header still says connected" '^ connected ' "$(header)"
+
+# q quits at once and puts the terminal back.
+keys q
+expect_eq "q exits 0" 0 "$(exit_status tui)"
+expect_eq "the terminal left the alternate screen" 0 \
+    "$(tm display-message -p -t tui '#{alternate_on}')"
+[ -s "$T/tui.err" ] && sed 's/^/#   stderr: /' "$T/tui.err"
+
+# SIGTERM: the same clean way out.
+tm new-session -d -s term -x 80 -y 24 "sh -c 'echo \$\$ >\"$T/term.pid\"; \
+    exec env LC_ALL=C.UTF-8 \"$BIN/approvetui\" --url \"$URL\" \
+    --analyst bob --key \"$T/bob.key\" --no-bell'"
+if wait_pane '^ connected ' 10 term; then ok "a second console connects"
+else not_ok "a second console connects"; fi
+kill -TERM "$(cat "$T/term.pid")"
+expect_eq "SIGTERM ends it as a signal would" 143 "$(exit_status term)"
+expect_eq "and restores the terminal" 0 \
+    "$(tm display-message -p -t term '#{alternate_on}')"
+
+tm kill-server
+finish
