@@ -3,6 +3,18 @@
 # and denials reach the executor and verify independently, a daemon
 # restart shows offline then connected with the queue restored, and agent
 # text full of escape sequences cannot touch the screen.
+
+# Inside tmux this script runs the console itself, noting its pid, stderr
+# and exit status in PREFIX.pid, PREFIX.err and PREFIX.rc.
+if [ "${1:-}" = --console ]; then
+	prefix=$2
+	shift 2
+	sh -c 'echo $$ >"$0.pid"; exec "$@" 2>"$0.err"' "$prefix" \
+	    env LC_ALL=C.UTF-8 "$@"
+	echo $? >"$prefix.rc"
+	exit 0
+fi
+
 . "$(dirname "$0")/lib.sh"
 
 TMUX_SOCK="approve-$$"
@@ -58,17 +70,24 @@ waiter() {
 	return 4
 }
 
-# exit_status SESSION: how its program ended, once tmux has reaped it
-# (a number, "signal N", or nothing after 5 s).
+# console NAME ARGS...: the tmux command that runs approvetui ARGS through
+# this script (see the top), in a UTF-8 locale.
+console() {
+	n=$1
+	shift
+	printf "sh '%s' --console '%s' '%s'" "$HERE/$(basename "$0")" \
+	    "$T/$n" "$BIN/approvetui"
+	printf " '%s'" "$@"
+}
+
+# exit_status NAME: how that console ended (waits up to 5 s).
 exit_status() {
 	n=0
-	while [ $n -lt 50 ]; do
-		st=$(tm display-message -p -t "$1" \
-		    '#{pane_dead_status}#{?pane_dead_signal,signal ,}#{pane_dead_signal}')
-		if [ -n "$st" ]; then echo "$st"; return; fi
+	while [ ! -s "$T/$1.rc" ] && [ $n -lt 50 ]; do
 		sleep 0.1
 		n=$((n + 1))
 	done
+	cat "$T/$1.rc" 2>/dev/null
 }
 
 # state ID: the request's state as the executor sees it now.
@@ -102,9 +121,8 @@ TOKEN=$(new_executor agent-7 isolate_host)
 adm keys export >"$T/trusted"
 
 # The console, in a private tmux server; http:// is taken as ws://.
-tm new-session -d -s tui -x 100 -y 30 "env LC_ALL=C.UTF-8 \
-    '$BIN/approvetui' --url '$URL' --analyst bob --key '$T/bob.key' \
-    --no-bell 2>'$T/tui.err'"
+tm new-session -d -s tui -x 100 -y 30 \
+    "$(console tui --url "$URL" --analyst bob --key "$T/bob.key" --no-bell)"
 tm set-option -g remain-on-exit on
 expect_pane "the console signs in: connected" '^ connected '
 expect_match "the header names the analyst and the daemon" \
@@ -120,7 +138,7 @@ expect_pane "its justification is boxed as untrusted" 'UNTRUSTED TEXT FROM THE A
 expect_pane "params are shown from the body" 'ticket = INC-7'
 digest=$(jget "$(api GET "/v1/requests/$ID1" | cut -d' ' -f2-)" digest)
 fp=$(printf '%s' "$digest" | cut -c1-16)
-expect_pane "the detail shows the digest fingerprint" "digest $fp"
+expect_pane "the detail shows the digest fingerprint" "Digest +$fp, checked"
 keys a
 expect_pane "a asks before signing" \
     "^Approve isolate_host on ws-042 \\(digest $fp\\)\\? \\[y/N\\]"
@@ -215,6 +233,17 @@ expect_eq "the fake line stays inside the box" 0 \
 keys a
 expect_pane "it can still be decided, by its real target" '^Approve isolate_host on ws-050'
 keys Escape
+expect_pane "Esc cancels the approval" 'approval cancelled'
+
+# / filters the list by action, target or executor; Esc clears it.
+keys /
+expect_pane "/ asks for a filter" '^Filter'
+keys -l ws-043
+keys Enter
+expect_pane "the filter applies" 'filter "ws-043": 1 of 2'
+expect_eq "and hides the other request" 0 "$(pane | grep -c 'isolate_host  *ws-050')"
+keys Escape
+expect_pane "Esc clears the filter" 'isolate_host +ws-050'
 
 # The console fits 80x24 and follows a resize.
 tm resize-window -t tui -x 80 -y 24
@@ -226,18 +255,38 @@ keys q
 expect_eq "q exits 0" 0 "$(exit_status tui)"
 expect_eq "the terminal left the alternate screen" 0 \
     "$(tm display-message -p -t tui '#{alternate_on}')"
-[ -s "$T/tui.err" ] && sed 's/^/#   stderr: /' "$T/tui.err"
+expect_eq "and wrote nothing on stderr" "" "$(cat "$T/tui.err")"
 
-# SIGTERM: the same clean way out.
-tm new-session -d -s term -x 80 -y 24 "sh -c 'echo \$\$ >\"$T/term.pid\"; \
-    exec env LC_ALL=C.UTF-8 \"$BIN/approvetui\" --url \"$URL\" \
-    --analyst bob --key \"$T/bob.key\" --no-bell'"
-if wait_pane '^ connected ' 10 term; then ok "a second console connects"
-else not_ok "a second console connects"; fi
-kill -TERM "$(cat "$T/term.pid")"
-expect_eq "SIGTERM ends it as a signal would" 143 "$(exit_status term)"
+# The bell rings for a new request unless --no-bell; SIGTERM and SIGHUP
+# end the console as cleanly as q. Each console's window is left inactive
+# (tmux flags a bell on inactive windows only).
+for name in ring quiet; do
+	flag=
+	[ $name = quiet ] && flag=--no-bell
+	tm new-session -d -s $name -x 80 -y 24 \
+	    "$(console $name --url "$URL" --analyst bob --key "$T/bob.key" $flag)"
+	tm new-window -d -t $name: "sleep 600"
+	tm select-window -t $name:1
+	if wait_pane '^ connected ' 10 $name:0; then ok "console $name connects"
+	else not_ok "console $name connects"; fi
+done
+submit '{"action":"isolate_host","target":"ws-060","justification":"ring"}' >/dev/null
+bell() { tm display-message -p -t "$1:0" '#{window_bell_flag}'; }
+n=0
+while [ "$(bell ring)" != 1 ] && [ $n -lt 50 ]; do sleep 0.1; n=$((n + 1)); done
+expect_eq "a new request rings the bell" 1 "$(bell ring)"
+wait_pane 'ws-060' 5 quiet:0
+expect_eq "but not with --no-bell" 0 "$(bell quiet)"
+kill -TERM "$(cat "$T/ring.pid")"
+expect_eq "SIGTERM ends it as a signal would" 143 "$(exit_status ring)"
 expect_eq "and restores the terminal" 0 \
-    "$(tm display-message -p -t term '#{alternate_on}')"
+    "$(tm display-message -p -t ring:0 '#{alternate_on}')"
+kill -HUP "$(cat "$T/quiet.pid")"
+expect_eq "SIGHUP too" 129 "$(exit_status quiet)"
+expect_eq "and restores the terminal" 0 \
+    "$(tm display-message -p -t quiet:0 '#{alternate_on}')"
+expect_eq "neither wrote anything on stderr" "" \
+    "$(cat "$T/ring.err" "$T/quiet.err")"
 
 tm kill-server
 finish
