@@ -6,8 +6,7 @@
 write_config
 adm init >/dev/null 2>&1
 mkdir -p "$T/keys"
-"$BIN/approvetui" keygen --out "$T/keys/bob.key" >/dev/null 2>&1 ||
-    "$PY" "$HERE/keygen.py" "$T/keys/bob.key"
+"$BIN/approvetui" keygen --out "$T/keys/bob.key" >/dev/null
 adm analyst add bob --pubkey "$T/keys/bob.key.pub" --group soc >/dev/null
 start_daemon || { not_ok "daemon starts"; finish; exit 1; }
 export APPROVE_URL="$URL"
