@@ -294,6 +294,7 @@ struct keypair;
 struct expiry;
 struct waiters;
 struct console_hub;
+struct ratelimit;
 
 /* The serving daemon. One per process; owns everything it points to. */
 struct daemon {
@@ -304,6 +305,7 @@ struct daemon {
 	struct expiry		*expiry;
 	struct waiters		*waiters;
 	struct console_hub	*hub;
+	struct ratelimit	*rate;
 };
 
 /* What to answer an executor: a view, or an error. Owns view. */
@@ -370,6 +372,15 @@ size_t		 console_count(const struct console_hub *);
 int		 console_callback(struct lws *, enum lws_callback_reasons,
 		    void *, void *, size_t);
 size_t		 console_session_size(void);
+
+/* ratelimit.c: limits.rate_per_minute per executor. */
+
+struct ratelimit *ratelimit_new(int64_t);
+void		 ratelimit_free(struct ratelimit *);
+/* 0 when the executor may go on, else the seconds to Retry-After; *first
+ * is set on the first refusal of a spell, so that it is logged once. */
+int		 ratelimit_take(struct ratelimit *, const char *, int64_t,
+		    int *);
 
 /* waiters.c: executors holding a long-poll, found by request id. */
 

@@ -329,6 +329,8 @@ http_check_length(struct http_session *hs)
 static int
 http_begin(struct http_session *hs, struct lws *wsi, const char *path)
 {
+	int	first = 0;
+
 	http_reset(hs);
 	hs->wsi = wsi;
 	hs->d = http_daemon(wsi);
@@ -346,6 +348,16 @@ http_begin(struct http_session *hs, struct lws *wsi, const char *path)
 		hs->close_after = hs->route == ROUTE_SUBMIT;
 		http_respond_error(hs, 401, "unauthorized",
 		    "missing or invalid bearer token");
+		return 0;
+	}
+	if ((hs->retry_after = ratelimit_take(hs->d->rate, hs->exec.name,
+	    clock_now_ms(), &first)) > 0) {
+		hs->close_after = hs->route == ROUTE_SUBMIT;
+		if (first)
+			log_event("warn", "event=rate_limited executor=%s",
+			    hs->exec.name);
+		http_respond_error(hs, 429, "rate_limited",
+		    "too many requests: see Retry-After");
 		return 0;
 	}
 	if (hs->route == ROUTE_GET)

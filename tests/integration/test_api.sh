@@ -153,4 +153,20 @@ expect_eq "long-poll times out with the pending view" pending "$(jget "$r" state
 if [ "$elapsed" -ge 900 ]; then ok "wait=1 held about a second"; else not_ok "wait=1 returned after ${elapsed} ms"; fi
 
 check "audit chain verifies" adm audit verify
+
+# Rate limit: limits.rate_per_minute per executor, 429 with Retry-After.
+stop_daemon
+sed -i 's/"rate_per_minute": 100000/"rate_per_minute": 5/' "$CFG"
+start_daemon || not_ok "daemon restarts with a low rate limit"
+codes=""
+for i in 1 2 3 4 5 6; do
+	codes="$codes $(curl -s -o /dev/null -w '%{http_code}' -H "Authorization: Bearer $TOKEN" "$URL/v1/requests/$LP2")"
+done
+expect_eq "sixth call in a minute is rate limited" " 200 200 200 200 200 429" "$codes"
+hdr=$(curl -s -D - -o /dev/null -H "Authorization: Bearer $TOKEN" "$URL/v1/requests/$LP2" | tr -d '\r' | grep -i '^retry-after:')
+expect_match "429 carries Retry-After" '^retry-after: [0-9]+$' "$hdr"
+r=$(TOKEN=$TOKEN2 api GET "/v1/requests/$LP2")
+expect_eq "another executor is not limited by it" 404 "${r%% *}"
+n=$(grep -c 'event=rate_limited' "$T/daemon.log")
+expect_eq "the limit is logged once per spell, not per call" 1 "$n"
 finish
