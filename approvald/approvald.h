@@ -373,6 +373,29 @@ int		 console_callback(struct lws *, enum lws_callback_reasons,
 		    void *, void *, size_t);
 size_t		 console_session_size(void);
 
+/* message.c: what a console may send. */
+
+enum message_type {
+	MESSAGE_HELLO,
+	MESSAGE_DECIDE
+};
+
+/* One parsed console message; holds copies, nothing borrowed. */
+struct message {
+	enum message_type type;
+	char		 analyst[PROTO_NAME_MAX + 1];	/* hello */
+	char		 id[PROTO_ID_MAX + 1];		/* decide */
+	char		 verdict[8];
+	char		 reason[PROTO_REASON_MAX + 1];
+	int64_t		 signed_at;
+	uint8_t		 sig[PROTO_SIG_BYTES];		/* both */
+	const char	*bad;	/* decide: why its fields are refused */
+};
+
+/* 0 for a hello or decide (a decide may carry m->bad); -1 when the peer
+ * sent something it must be cut off for. */
+int		 message_parse(const char *, size_t, struct message *);
+
 /* ratelimit.c: limits.rate_per_minute per executor. */
 
 struct ratelimit *ratelimit_new(int64_t);

@@ -314,28 +314,20 @@ console_auth_verify(const struct console_session *cs, const uint8_t *sig)
 }
 
 static int
-console_hello(struct console_session *cs, const cJSON *msg)
+console_hello(struct console_session *cs, const struct message *m)
 {
-	const char	*name = json_string(msg, "analyst");
-	const char	*sig64 = json_string(msg, "sig");
-	uint8_t		 sig[PROTO_SIG_BYTES];
-
-	if (cs->state != CONSOLE_CHALLENGED || name == NULL || sig64 == NULL ||
-	    !codec_name_valid(name) ||
-	    codec_b64_decode_exact(sig64, sig, sizeof sig) != 0 ||
-	    registry_analyst_get(cs->hub->d->store, name, &cs->analyst) != 0)
-		goto bad;
-	if (console_auth_verify(cs, sig) != 0)
-		goto bad;
+	if (cs->state != CONSOLE_CHALLENGED ||
+	    registry_analyst_get(cs->hub->d->store, m->analyst,
+	    &cs->analyst) != 0 || console_auth_verify(cs, m->sig) != 0) {
+		log_event("warn", "event=console_login_failed analyst=%s",
+		    log_str(m->analyst));
+		registry_analyst_clear(&cs->analyst);
+		return -1;
+	}
 	cs->state = CONSOLE_AUTHED;
-	log_event("info", "event=console_login analyst=%s", name);
+	log_event("info", "event=console_login analyst=%s", m->analyst);
 	console_welcome(cs);
 	return 0;
-bad:
-	log_event("warn", "event=console_login_failed analyst=%s",
-	    log_str(name != NULL ? name : "-"));
-	registry_analyst_clear(&cs->analyst);
-	return -1;
 }
 
 /* Audit a refused decision and answer the console. */
@@ -360,47 +352,10 @@ console_refuse(struct console_session *cs, const char *id, const char *code,
 	console_send_error(cs, id, code, message);
 }
 
-/* The fields of a decide message, borrowed from the message. */
-struct console_decide {
-	const char	*id;
-	const char	*verdict;
-	const char	*reason;
-	int64_t		 signed_at;
-	uint8_t		 sig[PROTO_SIG_BYTES];
-};
-
-static const char *
-console_decide_parse(const cJSON *msg, struct console_decide *dc)
-{
-	const char	*sig64;
-
-	dc->id = json_string(msg, "id");
-	dc->verdict = json_string(msg, "verdict");
-	dc->reason = json_string(msg, "reason");
-	sig64 = json_string(msg, "sig");
-	if (dc->id == NULL || strlen(dc->id) > PROTO_ID_MAX)
-		return "id must be a request id";
-	if (dc->verdict == NULL || !decision_verdict_valid(dc->verdict))
-		return "verdict must be \"approve\" or \"deny\"";
-	if (dc->reason == NULL)
-		dc->reason = "";
-	if (strlen(dc->reason) > PROTO_REASON_MAX ||
-	    codec_has_control(dc->reason, strlen(dc->reason)))
-		return "reason must be at most 1024 bytes, no control characters";
-	if (strcmp(dc->verdict, "deny") == 0 && dc->reason[0] == '\0')
-		return "a denial needs a reason";
-	if (json_int(msg, "signed_at", 0, INT64_C(1) << 52, &dc->signed_at))
-		return "signed_at must be Unix milliseconds";
-	if (sig64 == NULL ||
-	    codec_b64_decode_exact(sig64, dc->sig, sizeof dc->sig) != 0)
-		return "sig must be a base64 Ed25519 signature";
-	return NULL;
-}
-
 /* The refusal code for a well-formed decision on r, or NULL to accept. */
 static const char *
 console_decide_check(struct console_session *cs, const struct request *r,
-    const struct console_decide *dc, const char **message)
+    const struct message *dc, const char **message)
 {
 	struct decision	dec = { r->id, r->digest, dc->verdict,
 			    cs->analyst.name, dc->signed_at, dc->reason };
@@ -431,7 +386,7 @@ console_decide_check(struct console_session *cs, const struct request *r,
 /* Record an accepted decision, then acknowledge it. */
 static void
 console_accept(struct console_session *cs, const struct request *r,
-    const struct console_decide *dc)
+    const struct message *dc)
 {
 	struct signature	sig;
 	cJSON			*ack;
@@ -460,65 +415,54 @@ console_accept(struct console_session *cs, const struct request *r,
 }
 
 static int
-console_decide(struct console_session *cs, const cJSON *msg)
+console_decide(struct console_session *cs, const struct message *m)
 {
-	struct console_decide	 dc;
-	struct request		*r;
-	struct analyst		 now;
-	const char		*bad, *code, *message = NULL;
+	struct request	*r;
+	struct analyst	 now;
+	const char	*code, *message = NULL;
 
 	if (cs->state != CONSOLE_AUTHED)
 		return -1;
-	if ((bad = console_decide_parse(msg, &dc)) != NULL) {
-		console_refuse(cs, dc.id, "bad_request", bad);
+	if (m->bad != NULL) {
+		console_refuse(cs, m->id[0] != '\0' ? m->id : NULL,
+		    "bad_request", m->bad);
 		return 0;
 	}
 	/* The analyst may have been removed since login. */
 	if (registry_analyst_get(cs->hub->d->store, cs->analyst.name,
 	    &now) != 0) {
-		console_refuse(cs, dc.id, "unknown_analyst",
+		console_refuse(cs, m->id, "unknown_analyst",
 		    "analyst is no longer registered");
 		return -1;
 	}
 	registry_analyst_clear(&now);
-	r = request_load(cs->hub->d->store, dc.id);
+	r = request_load(cs->hub->d->store, m->id);
 	if (r == NULL)
-		console_refuse(cs, dc.id, "not_found", "no such request");
-	else if ((code = console_decide_check(cs, r, &dc, &message)) != NULL)
+		console_refuse(cs, m->id, "not_found", "no such request");
+	else if ((code = console_decide_check(cs, r, m, &message)) != NULL)
 		console_refuse(cs, r->id, code, message);
 	else
-		console_accept(cs, r, &dc);
+		console_accept(cs, r, m);
 	request_free(r);
 	return 0;
 }
 
-/* Handle one complete message; -1 cuts the peer off. */
+/* Handle one complete message; a bad one cuts the peer off. */
 static int
 console_dispatch(struct console_session *cs, const char *buf, size_t len)
 {
-	cJSON		*msg;
-	const char	*type;
-	char		 err[128];
-	int		 rc = -1;
+	struct message	m;
+	int		rc = -1;
 
-	if ((msg = json_parse(buf, len, err, sizeof err)) == NULL)
-		goto bad;
-	if ((type = json_string(msg, "type")) == NULL)
-		goto bad;
-	if (strcmp(type, "hello") == 0)
-		rc = console_hello(cs, msg);
-	else if (strcmp(type, "decide") == 0)
-		rc = console_decide(cs, msg);
+	if (message_parse(buf, len, &m) == 0) {
+		if (m.type == MESSAGE_HELLO)
+			rc = console_hello(cs, &m);
+		else
+			rc = console_decide(cs, &m);
+	}
 	if (rc != 0)
-		goto bad;
-	cJSON_Delete(msg);
-	return 0;
-bad:
-	cJSON_Delete(msg);
-	if (cs->state == CONSOLE_CHALLENGED)
-		console_close(cs, "authentication failed");
-	else
-		console_close(cs, "protocol error");
+		console_close(cs, cs->state == CONSOLE_CHALLENGED ?
+		    "authentication failed" : "protocol error");
 	return 0;
 }
 
