@@ -343,6 +343,8 @@ void		 outcome_clear(struct outcome *);
 int		 http_callback(struct lws *, enum lws_callback_reasons, void *,
 		    void *, size_t);
 size_t		 http_session_size(void);
+/* 1 when no answer is waiting to be written. */
+int		 http_idle(void);
 
 /* server.c: the event loop. */
 
@@ -399,6 +401,7 @@ int		 message_parse(const char *, size_t, struct message *);
 /* ratelimit.c: limits.rate_per_minute per executor. */
 
 struct ratelimit *ratelimit_new(int64_t);
+void		 ratelimit_set(struct ratelimit *, int64_t);
 void		 ratelimit_free(struct ratelimit *);
 /* 0 when the executor may go on, else the seconds to Retry-After; *first
  * is set on the first refusal of a spell, so that it is logged once. */
@@ -420,6 +423,8 @@ void		 waiters_free(struct waiters *);
 void		 waiters_add(struct waiters *, struct waiter *);
 void		 waiters_remove(struct waiters *, struct waiter *);
 void		 waiters_release(struct waiters *, const char *);
+/* Wake every waiter (the daemon is stopping). */
+void		 waiters_release_all(struct waiters *);
 size_t		 waiters_count(const struct waiters *);
 
 /* expiry.c: one timer at the earliest pending expires_at. */

@@ -43,6 +43,15 @@ struct http_session {
 	int			 close_after;
 };
 
+/* Answers prepared but not yet written out, for the drain on SIGTERM. */
+static size_t	http_unwritten;
+
+int
+http_idle(void)
+{
+	return http_unwritten == 0;
+}
+
 static struct daemon *
 http_daemon(struct lws *wsi)
 {
@@ -57,6 +66,8 @@ http_reset(struct http_session *hs)
 	lws_sul_cancel(&hs->wait_sul);
 	registry_executor_clear(&hs->exec);
 	free(hs->body);
+	if (hs->resp != NULL)
+		http_unwritten--;
 	free(hs->resp);
 	memset(hs, 0, sizeof *hs);
 }
@@ -70,6 +81,7 @@ http_respond_json(struct http_session *hs, int status, const cJSON *json)
 
 	hs->status = status;
 	hs->resp = xmalloc(LWS_PRE + len);
+	http_unwritten++;
 	memcpy(hs->resp + LWS_PRE, text, len);
 	hs->resp_len = len;
 	free(text);

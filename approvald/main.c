@@ -58,6 +58,7 @@ serve(struct config *cfg)
 		return 1;
 	}
 	rc = server_run(&d);
+	*cfg = d.cfg;	/* a reload replaced it; the caller frees this one */
 	keyfile_free(d.key);
 	store_close(d.store);
 	return rc;

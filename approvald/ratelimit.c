@@ -35,6 +35,12 @@ ratelimit_new(int64_t per_minute)
 }
 
 void
+ratelimit_set(struct ratelimit *rl, int64_t per_minute)
+{
+	rl->per_minute = (double)per_minute;
+}
+
+void
 ratelimit_free(struct ratelimit *rl)
 {
 	struct ratelimit_entry	*e, *next;

@@ -6,13 +6,20 @@
 
 #include "approvald.h"
 
+#define SERVER_DRAIN_MS	1000
+
 static volatile sig_atomic_t	 server_stop;
+static volatile sig_atomic_t	 server_hup;
 static struct lws_context	*server_ctx;
 
+/* Only set a flag and wake the loop: everything else happens there. */
 static void
 server_signal(int sig)
 {
-	server_stop = sig;
+	if (sig == SIGHUP)
+		server_hup = 1;
+	else
+		server_stop = sig;
 	if (server_ctx != NULL)
 		lws_cancel_service(server_ctx);
 }
@@ -27,6 +34,7 @@ server_signals(void)
 	sigemptyset(&sa.sa_mask);
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGHUP, &sa, NULL);
 	sa.sa_handler = SIG_IGN;
 	sigaction(SIGPIPE, &sa, NULL);
 }
@@ -42,6 +50,49 @@ server_lws_log(int level, const char *line)
 	msg[len] = '\0';
 	log_event(level == LLL_ERR ? "error" : "warn", "event=lws msg=%s",
 	    log_str(msg));
+}
+
+/* SIGHUP: load the policy again. A configuration that does not load, or
+ * that changes what only a restart can change, is refused and the running
+ * one kept. Pending requests keep what they recorded at submission. */
+static void
+server_reload(struct daemon *d)
+{
+	struct config	cfg;
+	char		err[1024];
+
+	if (config_load(d->cfg.path, &cfg, err, sizeof err) != 0) {
+		log_event("error", "event=reload_refused msg=%s", log_str(err));
+		return;
+	}
+	if (strcmp(cfg.listen_host, d->cfg.listen_host) != 0 ||
+	    cfg.listen_port != d->cfg.listen_port ||
+	    strcmp(cfg.database, d->cfg.database) != 0 ||
+	    strcmp(cfg.daemon_key, d->cfg.daemon_key) != 0 ||
+	    strcmp(cfg.signer, d->cfg.signer) != 0) {
+		log_event("error", "event=reload_refused msg=\"listen, "
+		    "database, daemon_key and signer change only on restart\"");
+		config_free(&cfg);
+		return;
+	}
+	config_free(&d->cfg);
+	d->cfg = cfg;
+	ratelimit_set(d->rate, d->cfg.limits.rate_per_minute);
+	log_event("info", "event=reloaded actions=%zu", d->cfg.nactions);
+}
+
+/* SIGTERM: answer every parked long-poll with the request as it stands,
+ * so that executors ask again (of the restarted daemon), then give the
+ * loop a moment to write those answers out. */
+static void
+server_drain(struct daemon *d)
+{
+	int64_t	until = clock_now_ms() + SERVER_DRAIN_MS;
+
+	waiters_release_all(d->waiters);
+	while (clock_now_ms() < until && !http_idle() &&
+	    lws_service(d->ctx, 0) >= 0)
+		;
 }
 
 static struct lws_context *
@@ -92,9 +143,15 @@ server_run(struct daemon *d)
 	log_event("info", "event=listening listen=%s:%d signer=%s",
 	    d->cfg.listen_host, d->cfg.listen_port, d->cfg.signer);
 	expiry_run(d->expiry);
-	while (!server_stop && lws_service(d->ctx, 0) >= 0)
-		;
-	log_event("info", "event=stopping signal=%d", (int)server_stop);
+	while (!server_stop && lws_service(d->ctx, 0) >= 0) {
+		if (server_hup) {
+			server_hup = 0;
+			server_reload(d);
+		}
+	}
+	log_event("info", "event=stopping signal=%d waiting=%zu",
+	    (int)server_stop, waiters_count(d->waiters));
+	server_drain(d);
 	/* Timers go first; sessions closing during destroy still find the
 	 * hub and the waiters. */
 	expiry_free(d->expiry);

@@ -68,6 +68,23 @@ waiters_release(struct waiters *ws, const char *id)
 	} lws_end_foreach_dll_safe(d, d1);
 }
 
+void
+waiters_release_all(struct waiters *ws)
+{
+	struct waiter	*w;
+	size_t		 i;
+
+	for (i = 0; i < WAITERS_BUCKETS; i++) {
+		while (ws->buckets[i].head != NULL) {
+			w = lws_container_of(ws->buckets[i].head,
+			    struct waiter, list);
+			lws_dll2_remove(&w->list);
+			ws->count--;
+			w->wake(w);
+		}
+	}
+}
+
 size_t
 waiters_count(const struct waiters *ws)
 {
