@@ -88,6 +88,10 @@ struct config {
 
 /* 0, or -1 with "FILE: KEY: PROBLEM" in err. */
 int		 config_load(const char *, struct config *, char *, size_t);
+/* config_load of text already read; the name is the file's, for errors
+ * and for resolving relative paths. */
+int		 config_load_buffer(const char *, const char *, size_t,
+		    struct config *, char *, size_t);
 void		 config_free(struct config *);
 const struct action *config_action(const struct config *, const char *);
 
@@ -138,6 +142,7 @@ enum stmt {
 	STMT_REQ_DUE,
 	STMT_REQ_PENDING,
 	STMT_REQ_HISTORY,
+	STMT_REQ_PENDING_COUNT,
 	STMT_DATA_VERSION,
 	STMT_SIG_INSERT,
 	STMT_SIG_LIST,
@@ -295,6 +300,7 @@ struct expiry;
 struct waiters;
 struct console_hub;
 struct ratelimit;
+struct metrics;
 
 /* The serving daemon. One per process; owns everything it points to. */
 struct daemon {
@@ -306,6 +312,7 @@ struct daemon {
 	struct waiters		*waiters;
 	struct console_hub	*hub;
 	struct ratelimit	*rate;
+	struct metrics		*metrics;
 };
 
 /* What to answer an executor: a view, or an error. Owns view. */
@@ -397,6 +404,18 @@ struct message {
 /* 0 for a hello or decide (a decide may carry m->bad); -1 when the peer
  * sent something it must be cut off for. */
 int		 message_parse(const char *, size_t, struct message *);
+
+/* metrics.c: GET /metrics. */
+
+struct metrics	*metrics_new(void);
+void		 metrics_free(struct metrics *);
+/* Count one event of family name with up to two label values. */
+void		 metrics_count(struct metrics *, const char *, const char *,
+		    const char *);
+/* An analyst's final decision, this long after submission. */
+void		 metrics_latency(struct metrics *, int64_t);
+/* The exposition text; the caller frees. */
+char		*metrics_render(struct daemon *);
 
 /* ratelimit.c: limits.rate_per_minute per executor. */
 

@@ -820,10 +820,24 @@ config_root(struct config_ctx *ctx, const cJSON *root, struct config *cfg)
 int
 config_load(const char *file, struct config *cfg, char *err, size_t errlen)
 {
+	char	*buf;
+	size_t	 len;
+	int	 rc;
+
+	memset(cfg, 0, sizeof *cfg);
+	if (fileio_read(file, CONFIG_FILE_MAX, &buf, &len, err, errlen) != 0)
+		return -1;
+	rc = config_load_buffer(file, buf, len, cfg, err, errlen);
+	free(buf);
+	return rc;
+}
+
+int
+config_load_buffer(const char *file, const char *buf, size_t len,
+    struct config *cfg, char *err, size_t errlen)
+{
 	struct config_ctx	 ctx;
 	cJSON			*root;
-	char			*buf;
-	size_t			 len;
 	int			 rc;
 
 	memset(cfg, 0, sizeof *cfg);
@@ -831,11 +845,7 @@ config_load(const char *file, struct config *cfg, char *err, size_t errlen)
 	ctx.file = file;
 	ctx.err = err;
 	ctx.errlen = errlen;
-	if (fileio_read(file, CONFIG_FILE_MAX, &buf, &len, err, errlen) != 0)
-		return -1;
-	root = config_parse(&ctx, buf, len);
-	free(buf);
-	if (root == NULL)
+	if ((root = config_parse(&ctx, buf, len)) == NULL)
 		return -1;
 	cfg->path = xstrdup(file);
 	rc = config_root(&ctx, root, cfg);

@@ -349,6 +349,7 @@ console_refuse(struct console_session *cs, const char *id, const char *code,
 	cJSON_Delete(data);
 	log_event("info", "event=decision_refused analyst=%s id=%s code=%s",
 	    cs->analyst.name, log_str(id != NULL ? id : "-"), code);
+	metrics_count(cs->hub->d->metrics, "decisions_refused_total", code, "");
 	console_send_error(cs, id, code, message);
 }
 

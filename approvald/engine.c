@@ -38,6 +38,14 @@ outcome_clear(struct outcome *o)
 	memset(o, 0, sizeof *o);
 }
 
+/* The action as a metrics label: configured actions only, so that an
+ * executor cannot grow the label set. */
+static const char *
+engine_label(struct daemon *d, const char *action)
+{
+	return config_action(&d->cfg, action) != NULL ? action : "other";
+}
+
 /* Answer with the stored view of id. */
 static void
 engine_answer(struct daemon *d, const char *id, int status,
@@ -172,6 +180,8 @@ engine_finalize(struct daemon *d, const struct request *r, const char *state,
 	if (engine_commit(d, r) != 0)
 		return -1;
 	log_event("info", "event=%s id=%s state=%s", event, r->id, state);
+	metrics_count(d->metrics, "requests_final_total",
+	    engine_label(d, r->action), state);
 	engine_released(d, r->id);
 	return 0;
 }
@@ -222,8 +232,13 @@ engine_record(struct daemon *d, const struct request *r,
 		return -1;
 	log_event("info", "event=signature id=%s signer=%s verdict=%s",
 	    r->id, sig->signer, sig->verdict);
-	if (final)
+	if (final) {
+		metrics_count(d->metrics, "requests_final_total",
+		    engine_label(d, r->action), strcmp(sig->verdict, "deny") == 0 ?
+		    "denied" : "approved");
+		metrics_latency(d->metrics, now - r->created_at);
 		engine_released(d, r->id);
+	}
 	else
 		engine_changed(d, r->id);
 	return 0;
@@ -359,6 +374,8 @@ engine_admit(struct daemon *d, const struct executor *e,
 	log_event("info", "event=submitted id=%s executor=%s action=%s "
 	    "state=%s rule=%s", r->id, e->name, r->action, r->state,
 	    log_str(r->rule));
+	metrics_count(d->metrics, "requests_submitted_total",
+	    engine_label(d, r->action), r->state);
 	/* Answer from what was committed, signatures included. */
 	engine_answer(d, r->id, request_pending(r) ? 201 : 200, o);
 	if (request_pending(r))

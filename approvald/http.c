@@ -36,6 +36,7 @@ struct http_session {
 	struct waiter		 waiter;
 	lws_sorted_usec_list_t	 wait_sul;
 	int			 status;	/* the answer, once ready */
+	const char		*type;		/* its content type */
 	char			*resp;		/* owned, LWS_PRE in front */
 	size_t			 resp_len;
 	int			 retry_after;
@@ -74,18 +75,27 @@ http_reset(struct http_session *hs)
 
 /* Prepare the answer and ask to be called back when writable. */
 static void
-http_respond_json(struct http_session *hs, int status, const cJSON *json)
+http_respond(struct http_session *hs, int status, const char *type,
+    const char *text)
 {
-	char	*text = json_print(json);
-	size_t	 len = strlen(text);
+	size_t	len = strlen(text);
 
 	hs->status = status;
+	hs->type = type;
 	hs->resp = xmalloc(LWS_PRE + len);
 	http_unwritten++;
 	memcpy(hs->resp + LWS_PRE, text, len);
 	hs->resp_len = len;
-	free(text);
 	lws_callback_on_writable(hs->wsi);
+}
+
+static void
+http_respond_json(struct http_session *hs, int status, const cJSON *json)
+{
+	char	*text = json_print(json);
+
+	http_respond(hs, status, "application/json", text);
+	free(text);
 }
 
 static void
@@ -124,7 +134,7 @@ http_write(struct http_session *hs)
 		return 0;	/* a spare WRITEABLE; nothing is ready yet */
 	if (!hs->headers_sent) {
 		if (lws_add_http_common_headers(hs->wsi, (unsigned)hs->status,
-		    "application/json", hs->resp_len, &p, end))
+		    hs->type, hs->resp_len, &p, end))
 			return -1;
 		if (hs->retry_after > 0) {
 			n = snprintf(retry, sizeof retry, "%d", hs->retry_after);
@@ -341,17 +351,20 @@ http_check_length(struct http_session *hs)
 static int
 http_begin(struct http_session *hs, struct lws *wsi, const char *path)
 {
-	int	first = 0;
+	char	*text;
+	int	 first = 0;
 
 	http_reset(hs);
 	hs->wsi = wsi;
 	hs->d = http_daemon(wsi);
 	if (strcmp(path, "/healthz") == 0) {
-		cJSON	*ok = cJSON_CreateObject();
-
-		cJSON_AddStringToObject(ok, "status", "ok");
-		http_respond_json(hs, 200, ok);
-		cJSON_Delete(ok);
+		http_respond(hs, 200, "application/json", "{\"status\":\"ok\"}");
+		return 0;
+	}
+	if (strcmp(path, "/metrics") == 0) {
+		text = metrics_render(hs->d);
+		http_respond(hs, 200, "text/plain; version=0.0.4", text);
+		free(text);
 		return 0;
 	}
 	if (http_route(hs, path) != 0)
@@ -368,6 +381,8 @@ http_begin(struct http_session *hs, struct lws *wsi, const char *path)
 		if (first)
 			log_event("warn", "event=rate_limited executor=%s",
 			    hs->exec.name);
+		metrics_count(hs->d->metrics, "rate_limited_total",
+		    hs->exec.name, "");
 		http_respond_error(hs, 429, "rate_limited",
 		    "too many requests: see Retry-After");
 		return 0;

@@ -138,6 +138,7 @@ server_run(struct daemon *d)
 	server_ctx = d->ctx;
 	d->waiters = waiters_new();
 	d->rate = ratelimit_new(d->cfg.limits.rate_per_minute);
+	d->metrics = metrics_new();
 	d->expiry = expiry_new(d);
 	d->hub = console_hub_new(d);
 	log_event("info", "event=listening listen=%s:%d signer=%s",
@@ -161,5 +162,6 @@ server_run(struct daemon *d)
 	server_ctx = NULL;
 	waiters_free(d->waiters);
 	ratelimit_free(d->rate);
+	metrics_free(d->metrics);
 	return 0;
 }

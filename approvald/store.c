@@ -45,6 +45,8 @@ static const char *const store_sqls[STMT__MAX] = {
 	[STMT_REQ_HISTORY] =
 	    "SELECT id FROM requests WHERE state != 'pending'"
 	    " ORDER BY decided_at DESC LIMIT ?",
+	[STMT_REQ_PENDING_COUNT] =
+	    "SELECT count(*) FROM requests WHERE state = 'pending'",
 	[STMT_DATA_VERSION] = "PRAGMA data_version",
 	[STMT_SIG_INSERT] =
 	    "INSERT INTO signatures (request_id, signer, verdict, signed_at,"
