@@ -392,26 +392,3 @@ admin_keys(const struct config *cfg, int argc, char **argv)
 	store_close(s);
 	return 0;
 }
-
-int
-admin_audit(const struct config *cfg, int argc, char **argv)
-{
-	struct store	*s;
-	int64_t		 bad;
-	char		 why[256];
-	int		 rc;
-
-	if (argc != 2 || strcmp(argv[1], "verify") != 0)
-		return admin_usage("audit verify");
-	if ((s = admin_open(cfg, 0)) == NULL)
-		return 1;
-	rc = audit_verify(s, &bad, why, sizeof why);
-	store_close(s);
-	if (rc != 0) {
-		printf("audit chain broken at entry %lld: %s\n",
-		    (long long)bad, why);
-		return 1;
-	}
-	printf("audit chain intact\n");
-	return 0;
-}

@@ -150,6 +150,7 @@ enum stmt {
 	STMT_AUDIT_HEAD,
 	STMT_AUDIT_INSERT,
 	STMT_AUDIT_ALL,
+	STMT_AUDIT_AT,
 	STMT_EXEC_BY_HASH,
 	STMT_EXEC_INSERT,
 	STMT_EXEC_LIST,
@@ -182,6 +183,12 @@ int		 store_data_version(struct store *);
 
 /* audit.c: the hash-chained audit log. */
 
+#define AUDIT_HASH_BYTES	32
+
+/* The last entry's seq and hash; seq 0 and zeros for an empty log. */
+int		 audit_head(struct store *, int64_t *, uint8_t[AUDIT_HASH_BYTES]);
+/* The hash of entry seq; -1 when there is none. */
+int		 audit_hash_at(struct store *, int64_t, uint8_t[AUDIT_HASH_BYTES]);
 /* Append inside the caller's transaction; data is a JSON object. */
 int		 audit_append(struct store *, int64_t, const char *,
 		    const cJSON *);

@@ -13,7 +13,6 @@
 #include "approvald.h"
 #include "json.h"
 
-#define AUDIT_HASH_BYTES	32
 
 static void
 audit_put64(crypto_hash_sha256_state *h, int64_t v)
@@ -43,8 +42,7 @@ audit_hash(const uint8_t prev[AUDIT_HASH_BYTES], int64_t seq, int64_t at,
 	crypto_hash_sha256_final(&h, out);
 }
 
-/* The last entry's seq and hash; seq 0 and zeros for an empty log. */
-static int
+int
 audit_head(struct store *s, int64_t *seq, uint8_t hash[AUDIT_HASH_BYTES])
 {
 	sqlite3_stmt	*st = store_stmt(s, STMT_AUDIT_HEAD);
@@ -123,6 +121,22 @@ audit_check_row(sqlite3_stmt *st, int64_t expect_seq,
 	}
 	memcpy(prev, hash, AUDIT_HASH_BYTES);
 	return 0;
+}
+
+int
+audit_hash_at(struct store *s, int64_t seq, uint8_t hash[AUDIT_HASH_BYTES])
+{
+	sqlite3_stmt	*st = store_stmt(s, STMT_AUDIT_AT);
+	int		 rc = -1;
+
+	sqlite3_bind_int64(st, 1, seq);
+	if (sqlite3_step(st) == SQLITE_ROW &&
+	    sqlite3_column_bytes(st, 0) == AUDIT_HASH_BYTES) {
+		memcpy(hash, sqlite3_column_blob(st, 0), AUDIT_HASH_BYTES);
+		rc = 0;
+	}
+	sqlite3_reset(st);
+	return rc;
 }
 
 int

@@ -65,6 +65,7 @@ static const char *const store_sqls[STMT__MAX] = {
 	    " VALUES (?,?,?,?,?,?)",
 	[STMT_AUDIT_ALL] =
 	    "SELECT seq, at, event, data, prev, hash FROM audit ORDER BY seq",
+	[STMT_AUDIT_AT] = "SELECT hash FROM audit WHERE seq = ?",
 	[STMT_EXEC_BY_HASH] =
 	    "SELECT name, token_hash, scopes FROM executors"
 	    " WHERE token_hash = ? AND revoked_at IS NULL",
