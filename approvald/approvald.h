@@ -67,6 +67,7 @@ struct rule {
 struct action {
 	char		*name;
 	int64_t		 timeout_s;	/* 0 when the action sets none */
+	int		 deny_repeat;	/* deny what an analyst denied lately */
 	struct rule	*rules;
 	size_t		 nrules;
 };
@@ -137,6 +138,7 @@ enum stmt {
 	STMT_REQ_INSERT,
 	STMT_REQ_GET,
 	STMT_REQ_BY_IDEMPOTENCY,
+	STMT_REQ_DENIED_RECENTLY,
 	STMT_REQ_FINALIZE,
 	STMT_REQ_NEXT_EXPIRY,
 	STMT_REQ_DUE,
@@ -236,6 +238,7 @@ struct request {
 	int64_t		 created_at;
 	int64_t		 expires_at;
 	int64_t		 decided_at;		/* 0 while pending */
+	char		*denied_recently;	/* JSON object text or NULL */
 	struct signature *sigs;
 	size_t		 nsigs;
 };
@@ -329,6 +332,8 @@ struct outcome {
 	const char	*code;			/* error code, NULL with a view */
 	char		 message[256];
 };
+
+#define DENY_MEMORY_MS	(60 * 60 * 1000)
 
 void		 engine_submit(struct daemon *, const struct executor *,
 		    const char *, size_t, struct outcome *);

@@ -59,7 +59,7 @@ static const char *const config_limits_keys[] = {
 	"max_body_bytes", "rate_per_minute", "max_timeout_s", NULL
 };
 static const char *const config_action_keys[] = {
-	"timeout_s", "rules", NULL
+	"timeout_s", "rules", "deny_repeat", NULL
 };
 static const char *const config_rule_keys[] = {
 	"when", "then", "reason", "approvals", "groups", "timeout_s", NULL
@@ -750,6 +750,22 @@ config_rules(struct config_ctx *ctx, const cJSON *obj, struct action *a)
 	return 0;
 }
 
+/* An optional boolean member; absent is false. */
+static int
+config_bool(struct config_ctx *ctx, const cJSON *obj, const char *key,
+    int *out)
+{
+	const cJSON	*item = cJSON_GetObjectItemCaseSensitive(obj, key);
+
+	*out = 0;
+	if (item == NULL)
+		return 0;
+	if (!cJSON_IsBool(item))
+		return config_error(ctx, key, "must be true or false");
+	*out = cJSON_IsTrue(item);
+	return 0;
+}
+
 /* Read one member of "actions". */
 static int
 config_action_load(struct config_ctx *ctx, const cJSON *obj,
@@ -768,6 +784,7 @@ config_action_load(struct config_ctx *ctx, const cJSON *obj,
 	if (config_known(ctx, obj, config_action_keys) != 0 ||
 	    config_int(ctx, obj, "timeout_s", 1, CONFIG_TIMEOUT_MAX,
 	    &a->timeout_s) != 0 ||
+	    config_bool(ctx, obj, "deny_repeat", &a->deny_repeat) != 0 ||
 	    config_rules(ctx, obj, a) != 0)
 		return -1;
 	config_leave(ctx, old);

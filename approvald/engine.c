@@ -350,6 +350,58 @@ engine_replay(struct daemon *d, const struct executor *e, const char *key,
 	return 1;
 }
 
+/* What analysts denied of this executor, action and target in the last
+ * DENY_MEMORY_MS, as JSON text, or NULL when nothing. */
+static char *
+engine_deny_memory(struct daemon *d, const struct executor *e,
+    const struct submission *sub, int64_t now)
+{
+	sqlite3_stmt	*st = store_stmt(d->store, STMT_REQ_DENIED_RECENTLY);
+	cJSON		*o;
+	char		*text = NULL;
+
+	sqlite3_bind_text(st, 1, sub->target, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, e->name, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 3, sub->action, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 4, now - DENY_MEMORY_MS);
+	sqlite3_bind_text(st, 5, d->cfg.signer, -1, SQLITE_STATIC);
+	if (sqlite3_step(st) == SQLITE_ROW && sqlite3_column_int(st, 0) > 0) {
+		o = cJSON_CreateObject();
+		cJSON_AddNumberToObject(o, "count", sqlite3_column_int(st, 0));
+		cJSON_AddStringToObject(o, "by",
+		    (const char *)sqlite3_column_text(st, 1));
+		cJSON_AddStringToObject(o, "reason",
+		    (const char *)sqlite3_column_text(st, 2));
+		cJSON_AddNumberToObject(o, "last_at",
+		    (double)sqlite3_column_int64(st, 3));
+		text = json_print(o);
+		cJSON_Delete(o);
+	}
+	sqlite3_reset(st);
+	return text;
+}
+
+/* With "deny_repeat" on the action, a request an analyst denied lately
+ * is denied again at once, saying by whom and why. */
+static void
+engine_deny_repeat(struct daemon *d, const char *action, const char *memory,
+    struct policy_result *pr)
+{
+	const struct action	*a = config_action(&d->cfg, action);
+	cJSON			*o;
+
+	if (a == NULL || !a->deny_repeat || memory == NULL ||
+	    (o = cJSON_Parse(memory)) == NULL)
+		return;
+	pr->then = THEN_DENY;
+	pr->approvals = 1;
+	snprintf(pr->label, sizeof pr->label, "%s deny_repeat", action);
+	snprintf(pr->reason, sizeof pr->reason, "denied %dx in the last hour "
+	    "by %s: %s", cJSON_GetObjectItem(o, "count")->valueint,
+	    json_string(o, "by"), json_string(o, "reason"));
+	cJSON_Delete(o);
+}
+
 /* Decide, store and answer a valid submission. */
 static void
 engine_admit(struct daemon *d, const struct executor *e,
@@ -359,13 +411,18 @@ engine_admit(struct daemon *d, const struct executor *e,
 	struct policy_input	in;
 	struct policy_result	pr;
 	struct request		*r;
+	char			*memory;
 
 	in.action = sub->action;
 	in.target = sub->target;
 	in.params = sub->params;
 	in.timeout_s = sub->timeout_s;
 	policy_decide(&d->cfg, &in, &pr);
+	memory = engine_deny_memory(d, e, sub, clock_now_ms());
+	if (pr.then != THEN_DENY)
+		engine_deny_repeat(d, sub->action, memory, &pr);
 	r = engine_new_request(d, e, sub, &pr, body, len);
+	r->denied_recently = memory;
 	if (engine_store_new(d, r, &pr) != 0) {
 		outcome_error(o, 500, "internal", "cannot store the request");
 		request_free(r);

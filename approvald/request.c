@@ -50,6 +50,7 @@ request_from_row(struct request *r, sqlite3_stmt *st)
 	r->created_at = sqlite3_column_int64(st, 12);
 	r->expires_at = sqlite3_column_int64(st, 13);
 	r->decided_at = sqlite3_column_int64(st, 14);
+	r->denied_recently = request_col_text(st, 15);
 }
 
 static int
@@ -121,6 +122,7 @@ request_free(struct request *r)
 	free(r->body);
 	free(r->rule);
 	free(r->groups);
+	free(r->denied_recently);
 	free(r);
 }
 
@@ -154,6 +156,7 @@ request_insert(struct store *s, const struct request *r)
 	sqlite3_bind_int64(st, 14, r->expires_at);
 	if (r->decided_at != 0)
 		sqlite3_bind_int64(st, 15, r->decided_at);
+	request_bind_opt(st, 16, r->denied_recently);
 	return store_exec(s, st);
 }
 
@@ -213,6 +216,9 @@ request_view(const struct request *r)
 	cJSON_AddItemToObject(v, "groups", cJSON_Parse(r->groups));
 	if (r->decided_at != 0)
 		cJSON_AddNumberToObject(v, "decided_at", (double)r->decided_at);
+	if (r->denied_recently != NULL)
+		cJSON_AddItemToObject(v, "denied_recently",
+		    cJSON_Parse(r->denied_recently));
 	sigs = cJSON_AddArrayToObject(v, "signatures");
 	for (i = 0; i < r->nsigs; i++)
 		cJSON_AddItemToArray(sigs, request_view_sig(&r->sigs[i]));

@@ -22,15 +22,21 @@ static const char *const store_sqls[STMT__MAX] = {
 	[STMT_REQ_INSERT] =
 	    "INSERT INTO requests (id, executor, idempotency_key, action,"
 	    " target, on_behalf_of, body, digest, state, rule,"
-	    " approvals_required, groups, created_at, expires_at, decided_at)"
-	    " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+	    " approvals_required, groups, created_at, expires_at, decided_at,"
+	    " denied_recently) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
 	[STMT_REQ_GET] =
 	    "SELECT id, executor, idempotency_key, action, target,"
 	    " on_behalf_of, body, digest, state, rule, approvals_required,"
-	    " groups, created_at, expires_at, decided_at"
+	    " groups, created_at, expires_at, decided_at, denied_recently"
 	    " FROM requests WHERE id = ?",
 	[STMT_REQ_BY_IDEMPOTENCY] =
 	    "SELECT id FROM requests WHERE executor = ? AND idempotency_key = ?",
+	[STMT_REQ_DENIED_RECENTLY] =
+	    "SELECT count(*), s.signer, s.reason, max(r.decided_at)"
+	    " FROM requests r JOIN signatures s ON s.request_id = r.id"
+	    " WHERE r.target = ?1 AND r.executor = ?2 AND r.action = ?3"
+	    " AND r.state = 'denied' AND r.decided_at >= ?4"
+	    " AND s.verdict = 'deny' AND s.signer != ?5",
 	[STMT_REQ_FINALIZE] =
 	    "UPDATE requests SET state = ?, decided_at = ?"
 	    " WHERE id = ? AND state = 'pending'",

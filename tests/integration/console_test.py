@@ -266,8 +266,36 @@ async def test_removed_analyst():
     report(not await again.login(), "a removed analyst cannot log in")
 
 
+async def test_deny_memory():
+    bob = console("bob")
+    await bob.login()
+    v = submit("isolate_host", "ws-777")
+    await bob.decide(v, "deny", reason="ws-777 is the CFO's laptop")
+    await bob.answer(v["id"])
+    again = submit("isolate_host", "ws-777")
+    memo = again.get("denied_recently") or {}
+    report(again["state"] == "pending" and memo.get("count") == 1 and
+           memo.get("by") == "bob" and memo.get("reason") == "ws-777 is the CFO's laptop",
+           "a resubmission after a denial is flagged with who denied it and why", str(memo))
+    push = await bob.recv("request")
+    while push["request"]["id"] != again["id"]:
+        push = await bob.recv("request")
+    report(push["request"].get("denied_recently", {}).get("count") == 1,
+           "the console receives the flag")
+    http("DELETE", f"/v1/requests/{again['id']}")
+    d = submit("disable_account", "jdoe")
+    await bob.decide(d, "deny", reason="jdoe is on call")
+    await bob.answer(d["id"])
+    d2 = submit("disable_account", "jdoe")
+    report(d2["state"] == "denied" and d2["rule"] == "disable_account deny_repeat" and
+           d2["signatures"][0]["reason"] == "denied 1x in the last hour by bob: jdoe is on call",
+           "deny_repeat denies the repeat at once, saying by whom and why", str(d2.get("signatures")))
+    await bob.close()
+
+
 async def main():
     await test_login()
+    await test_deny_memory()
     await test_push_and_approve()
     q = await test_refusals()
     await test_quorum_and_veto(q)

@@ -78,7 +78,8 @@ write_config() {
         { "then": "review" }
       ]
     },
-    "quick_check": { "timeout_s": 1, "rules": [ { "then": "review" } ] }
+    "quick_check": { "timeout_s": 1, "rules": [ { "then": "review" } ] },
+    "disable_account": { "deny_repeat": true, "rules": [ { "then": "review", "groups": ["soc"] } ] }
   }
 }
 JSON

@@ -11,7 +11,7 @@ for a in bob:soc carol:soc alice:soc eve:ops dave:soc; do
 	adm analyst add "$name" --pubkey "$T/keys/$name.key.pub" --group "${a#*:}" >/dev/null
 done
 start_daemon || { not_ok "daemon starts"; finish; exit 1; }
-TOKEN=$(new_executor agent isolate_host quick_check)
+TOKEN=$(new_executor agent isolate_host quick_check disable_account)
 adm keys export > "$T/trusted"
 "$PY" "$HERE/console_test.py" "$URL" "$TOKEN" "$T/keys" "$T/trusted" "$CFG" "$BIN"
 rc=$?
