@@ -82,6 +82,9 @@ struct config {
 	char		*database;
 	char		*daemon_key;
 	char		*signer;	/* the daemon's signer name */
+	char		*tls_cert;	/* PEM files, NULL for plain text */
+	char		*tls_key;
+	int		 insecure_plaintext;	/* allow plain text off loopback */
 	struct limits	 limits;
 	struct action	*actions;
 	size_t		 nactions;

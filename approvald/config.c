@@ -53,7 +53,11 @@ static int	config_error(struct config_ctx *, const char *, const char *,
 		    ...) __attribute__((format(printf, 3, 4)));
 
 static const char *const config_top_keys[] = {
-	"listen", "database", "daemon_key", "signer", "limits", "actions", NULL
+	"listen", "database", "daemon_key", "signer", "limits", "actions",
+	"tls", "insecure_plaintext", NULL
+};
+static const char *const config_tls_keys[] = {
+	"cert", "key", NULL
 };
 static const char *const config_limits_keys[] = {
 	"max_body_bytes", "rate_per_minute", "max_timeout_s", NULL
@@ -380,6 +384,69 @@ config_filename(struct config_ctx *ctx, const cJSON *root, const char *key,
 	else
 		xasprintf(out, "%s/%s", dir, s);
 	free(copy);
+	return 0;
+}
+
+/* An optional boolean member; absent is false. */
+static int
+config_bool(struct config_ctx *ctx, const cJSON *obj, const char *key,
+    int *out)
+{
+	const cJSON	*item = cJSON_GetObjectItemCaseSensitive(obj, key);
+
+	*out = 0;
+	if (item == NULL)
+		return 0;
+	if (!cJSON_IsBool(item))
+		return config_error(ctx, key, "must be true or false");
+	*out = cJSON_IsTrue(item);
+	return 0;
+}
+
+/* 1 when the listen host is a loopback address. */
+static int
+config_loopback(const char *host)
+{
+	struct in6_addr	a6;
+	struct in_addr	a4;
+
+	if (strcmp(host, "localhost") == 0)
+		return 1;
+	if (inet_pton(AF_INET, host, &a4) == 1)
+		return (ntohl(a4.s_addr) >> 24) == 127;
+	return inet_pton(AF_INET6, host, &a6) == 1 && IN6_IS_ADDR_LOOPBACK(&a6);
+}
+
+/* Read "tls" and "insecure_plaintext": plain text only on loopback, unless
+ * the operator says so in as many words. */
+static int
+config_tls(struct config_ctx *ctx, const cJSON *root, struct config *cfg)
+{
+	const cJSON	*tls = config_get(root, "tls");
+	size_t		 old;
+
+	if (config_bool(ctx, root, "insecure_plaintext",
+	    &cfg->insecure_plaintext) != 0)
+		return -1;
+	if (tls == NULL) {
+		if (!cfg->insecure_plaintext && !config_loopback(cfg->listen_host))
+			return config_error(ctx, "listen", "%s is not a loopback "
+			    "address: set \"tls\" (or \"insecure_plaintext\": "
+			    "true)", cfg->listen_host);
+		return 0;
+	}
+	old = config_enter(ctx, "tls");
+	if (!cJSON_IsObject(tls))
+		return config_error(ctx, NULL, "must be an object with cert "
+		    "and key");
+	if (config_known(ctx, tls, config_tls_keys) != 0)
+		return -1;
+	if (config_get(tls, "cert") == NULL || config_get(tls, "key") == NULL)
+		return config_error(ctx, NULL, "needs both cert and key");
+	if (config_filename(ctx, tls, "cert", NULL, &cfg->tls_cert) != 0 ||
+	    config_filename(ctx, tls, "key", NULL, &cfg->tls_key) != 0)
+		return -1;
+	config_leave(ctx, old);
 	return 0;
 }
 
@@ -750,22 +817,6 @@ config_rules(struct config_ctx *ctx, const cJSON *obj, struct action *a)
 	return 0;
 }
 
-/* An optional boolean member; absent is false. */
-static int
-config_bool(struct config_ctx *ctx, const cJSON *obj, const char *key,
-    int *out)
-{
-	const cJSON	*item = cJSON_GetObjectItemCaseSensitive(obj, key);
-
-	*out = 0;
-	if (item == NULL)
-		return 0;
-	if (!cJSON_IsBool(item))
-		return config_error(ctx, key, "must be true or false");
-	*out = cJSON_IsTrue(item);
-	return 0;
-}
-
 /* Read one member of "actions". */
 static int
 config_action_load(struct config_ctx *ctx, const cJSON *obj,
@@ -829,6 +880,7 @@ config_root(struct config_ctx *ctx, const cJSON *root, struct config *cfg)
 	    &cfg->daemon_key) != 0 ||
 	    config_signer(ctx, root, cfg) != 0 ||
 	    config_limits(ctx, root, &cfg->limits) != 0 ||
+	    config_tls(ctx, root, cfg) != 0 ||
 	    config_actions(ctx, root, cfg) != 0)
 		return -1;
 	return 0;
@@ -916,6 +968,8 @@ config_free(struct config *cfg)
 	free(cfg->database);
 	free(cfg->daemon_key);
 	free(cfg->signer);
+	free(cfg->tls_cert);
+	free(cfg->tls_key);
 	memset(cfg, 0, sizeof *cfg);
 }
 

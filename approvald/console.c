@@ -543,7 +543,8 @@ console_callback(struct lws *wsi, enum lws_callback_reasons reason,
 	case LWS_CALLBACK_SERVER_WRITEABLE:
 		return console_write(cs);
 	case LWS_CALLBACK_CLOSED:
-		console_closed(cs);
+		if (cs != NULL && cs->hub != NULL)
+			console_closed(cs);
 		return 0;
 	default:
 		return 0;

@@ -431,7 +431,9 @@ http_callback(struct lws *wsi, enum lws_callback_reasons reason, void *user,
 	case LWS_CALLBACK_HTTP_WRITEABLE:
 		return http_write(hs);
 	case LWS_CALLBACK_CLOSED_HTTP:
-		http_reset(hs);
+		/* No session when the connection died before HTTP (TLS). */
+		if (hs != NULL)
+			http_reset(hs);
 		return 0;
 	default:
 		return lws_callback_http_dummy(wsi, reason, user, in, len);

@@ -109,6 +109,11 @@ server_context(struct daemon *d, struct lws_protocols *protocols)
 	    LWS_SERVER_OPTION_DISABLE_IPV6;
 	if (strchr(d->cfg.listen_host, ':') != NULL)
 		info.options &= ~(uint64_t)LWS_SERVER_OPTION_DISABLE_IPV6;
+	if (d->cfg.tls_cert != NULL) {
+		info.options |= LWS_SERVER_OPTION_DO_SSL_GLOBAL_INIT;
+		info.ssl_cert_filepath = d->cfg.tls_cert;
+		info.ssl_private_key_filepath = d->cfg.tls_key;
+	}
 	info.timeout_secs = 10;
 	info.keepalive_timeout = 30;
 	info.max_http_header_data = 4096;
@@ -141,8 +146,9 @@ server_run(struct daemon *d)
 	d->metrics = metrics_new();
 	d->expiry = expiry_new(d);
 	d->hub = console_hub_new(d);
-	log_event("info", "event=listening listen=%s:%d signer=%s",
-	    d->cfg.listen_host, d->cfg.listen_port, d->cfg.signer);
+	log_event("info", "event=listening listen=%s:%d tls=%s signer=%s",
+	    d->cfg.listen_host, d->cfg.listen_port,
+	    d->cfg.tls_cert != NULL ? "on" : "off", d->cfg.signer);
 	expiry_run(d->expiry);
 	while (!server_stop && lws_service(d->ctx, 0) >= 0) {
 		if (server_hup) {

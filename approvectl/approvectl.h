@@ -54,6 +54,7 @@ int	 ctl_body_timeout(const char *, int64_t *);
 struct ctl_opts {
 	const char	*url;		/* NULL: APPROVE_URL, default */
 	const char	*token_file;
+	const char	*ca;		/* NULL: APPROVE_CA, system CAs */
 	const char	*trusted_keys;	/* NULL: do not verify */
 	const char	*body_file;	/* verify --body */
 	const char	*id;		/* wait, status, cancel */

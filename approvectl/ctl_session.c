@@ -57,7 +57,7 @@ ctl_session_token(const char *path, char **token)
 static int
 ctl_session_connect(struct ctl_session *s, const struct ctl_opts *o)
 {
-	const char	*url = o->url;
+	const char	*url = o->url, *ca;
 	char		*token;
 
 	if (url == NULL && ((url = getenv("APPROVE_URL")) == NULL ||
@@ -71,6 +71,9 @@ ctl_session_connect(struct ctl_session *s, const struct ctl_opts *o)
 	if (ctl_session_token(o->token_file, &token) != 0)
 		return CTL_USAGE;
 	s->client = client_new(url, token);
+	ca = o->ca != NULL ? o->ca : getenv("APPROVE_CA");
+	if (s->client != NULL && ca != NULL && *ca != '\0')
+		client_set_ca(s->client, ca);
 	if (token != NULL) {
 		sodium_memzero(token, strlen(token));
 		free(token);

@@ -16,6 +16,7 @@
 enum main_opt {
 	OPT_URL = 256,
 	OPT_TOKEN_FILE,
+	OPT_CA,
 	OPT_ACTION,
 	OPT_TARGET,
 	OPT_PARAM,
@@ -33,6 +34,7 @@ enum main_opt {
 };
 #define OPT_BIT(o)	(1u << ((o) - OPT_URL))
 #define OPT_ANYWHERE	(OPT_BIT(OPT_URL) | OPT_BIT(OPT_TOKEN_FILE) | \
+			 OPT_BIT(OPT_CA) | \
 			 OPT_BIT(OPT_HELP) | OPT_BIT(OPT_VERSION))
 #define OPT_REQUEST	(OPT_BIT(OPT_ACTION) | OPT_BIT(OPT_TARGET) | \
 			 OPT_BIT(OPT_PARAM) | OPT_BIT(OPT_PARAMS_JSON) | \
@@ -44,6 +46,7 @@ enum main_opt {
 static const struct option main_options[] = {
 	{ "url", required_argument, NULL, OPT_URL },
 	{ "token-file", required_argument, NULL, OPT_TOKEN_FILE },
+	{ "ca", required_argument, NULL, OPT_CA },
 	{ "action", required_argument, NULL, OPT_ACTION },
 	{ "target", required_argument, NULL, OPT_TARGET },
 	{ "param", required_argument, NULL, OPT_PARAM },
@@ -101,7 +104,8 @@ static const char main_usage_text[] =
 "       approvectl --help | --version\n"
 "\n"
 "The URL defaults to APPROVE_URL, else " PROTO_DEFAULT_URL "; the token is\n"
-"APPROVE_TOKEN, else the first line of --token-file.\n"
+"APPROVE_TOKEN, else the first line of --token-file. With https://, --ca FILE\n"
+"(or APPROVE_CA) names the CA certificate to trust instead of the system's.\n"
 "Exit: 0 approved (and verified with --trusted-keys), 1 denied, 2 expired,\n"
 "3 cancelled, 4 pending, 64 usage, 65 verification failed, 69 daemon\n"
 "unreachable or failing, 77 not authorised.\n";
@@ -146,6 +150,7 @@ main_slot(struct ctl_opts *o, int opt)
 	switch (opt) {
 	case OPT_URL:			return &o->url;
 	case OPT_TOKEN_FILE:		return &o->token_file;
+	case OPT_CA:			return &o->ca;
 	case OPT_ACTION:		return &o->body.action;
 	case OPT_TARGET:		return &o->body.target;
 	case OPT_PARAMS_JSON:		return &o->body.params_json;

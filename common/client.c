@@ -22,6 +22,7 @@ struct client {
 	char			*base;		/* owned, no trailing slash */
 	struct curl_slist	*hdr;		/* owned, has the token */
 	struct curl_slist	*hdr_post;	/* owned, has the token */
+	char			*ca;		/* owned, CA file or NULL */
 	char			 err[CURL_ERROR_SIZE];
 };
 
@@ -152,7 +153,15 @@ client_free(struct client *c)
 	client_headers_free(c->hdr);
 	client_headers_free(c->hdr_post);
 	free(c->base);
+	free(c->ca);
 	free(c);
+}
+
+void
+client_set_ca(struct client *c, const char *file)
+{
+	free(c->ca);
+	c->ca = xstrdup(file);
 }
 
 int
@@ -232,7 +241,9 @@ client_setup(struct client *c, const char *url, long timeout_s,
 	    curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, client_write) !=
 	    CURLE_OK ||
 	    curl_easy_setopt(h, CURLOPT_WRITEDATA, r) != CURLE_OK ||
-	    curl_easy_setopt(h, CURLOPT_HTTPHEADER, c->hdr) != CURLE_OK) {
+	    curl_easy_setopt(h, CURLOPT_HTTPHEADER, c->hdr) != CURLE_OK ||
+	    (c->ca != NULL &&
+	    curl_easy_setopt(h, CURLOPT_CAINFO, c->ca) != CURLE_OK)) {
 		snprintf(c->err, sizeof c->err, "cannot set up libcurl");
 		return -1;
 	}

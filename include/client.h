@@ -29,6 +29,8 @@ struct client;
  * but visible ASCII, or when libcurl cannot start. */
 struct client	*client_new(const char *, const char *);
 void		 client_free(struct client *);
+/* Trust this CA file for https:// (instead of the system's CAs). */
+void		 client_set_ca(struct client *, const char *);
 /* Why the last call failed; never holds the token. */
 const char	*client_error(const struct client *);
 

@@ -50,4 +50,45 @@ echo "# SIGTERM drain took ${elapsed} ms"
 start_daemon || not_ok "daemon restarts"
 r=$(api GET "/v1/requests/$PENDING")
 expect_eq "the request is still pending after the restart" pending "$(jget "${r#* }" state)"
+stop_daemon
+
+# A listener off loopback needs TLS, or the operator's explicit word.
+sed 's/"listen": "127.0.0.1:[0-9]*"/"listen": "0.0.0.0:1"/' "$T/good.json" > "$T/open.json"
+out=$("$BIN/approvald" -c "$T/open.json" serve 2>&1); rc=$?
+expect_match "plain text off loopback is refused at start" \
+    '^78 .*listen: 0.0.0.0 is not a loopback address' "$rc $out"
+
+# TLS: a throwaway CA and a certificate for 127.0.0.1.
+mkdir "$T/tls" && (
+	cd "$T/tls" &&
+	openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes \
+	    -days 2 -subj "/CN=approvald test CA" -keyout ca.key -out ca.pem &&
+	openssl req -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes \
+	    -subj "/CN=127.0.0.1" -keyout srv.key -out srv.csr &&
+	printf 'subjectAltName=IP:127.0.0.1,DNS:localhost\n' > ext &&
+	openssl x509 -req -in srv.csr -CA ca.pem -CAkey ca.key \
+	    -CAcreateserial -days 2 -extfile ext -out srv.pem
+) >/dev/null 2>&1 || not_ok "making test certificates"
+sed 's|"signer": "approvald",|"signer": "approvald", "tls": { "cert": "tls/srv.pem", "key": "tls/srv.key" },|' \
+    "$T/good.json" > "$CFG"
+"$BIN/approvald" -c "$CFG" serve 2>>"$T/daemon.log" &
+DAEMON_PID=$!
+HTTPS="https://127.0.0.1:$PORT"
+i=0
+until curl -sf --cacert "$T/tls/ca.pem" "$HTTPS/healthz" >/dev/null 2>&1; do
+	i=$((i + 1)); [ $i -lt 100 ] || break; sleep 0.05
+done
+expect_eq "https with the CA answers" '{"status":"ok"}' \
+    "$(curl -s --cacert "$T/tls/ca.pem" "$HTTPS/healthz")"
+curl -s "$HTTPS/healthz" >/dev/null 2>&1
+expect_eq "https without trusting the CA fails" 60 $?
+curl -s -o /dev/null "http://127.0.0.1:$PORT/healthz"
+expect_eq "after a failed handshake and a plain-text probe, it still serves" \
+    '{"status":"ok"}' "$(curl -s --cacert "$T/tls/ca.pem" "$HTTPS/healthz")"
+APPROVE_TOKEN=$TOKEN "$BIN/approvectl" --url "$HTTPS" --ca "$T/tls/ca.pem" \
+    request --action refund --target o-1 --param amount=10 --justification x >/dev/null
+expect_eq "approvectl over https with --ca" 0 $?
+APPROVE_TOKEN=$TOKEN "$BIN/approvectl" --url "$HTTPS" \
+    request --action refund --target o-2 --param amount=10 --justification x >/dev/null 2>&1
+expect_eq "approvectl refuses an untrusted certificate: 69" 69 $?
 finish
