@@ -19,6 +19,7 @@ struct limits {
 	size_t		 max_body_bytes;	/* default 65536 */
 	int64_t		 rate_per_minute;	/* default 600 */
 	int64_t		 max_timeout_s;		/* default 86400 */
+	int64_t		 max_connections;	/* default 16384 */
 };
 
 enum rule_then {
@@ -370,6 +371,8 @@ int		 http_idle(void);
 
 /* server.c: the event loop. */
 
+/* Let the process hold as many descriptors as connections allowed. */
+void		 server_raise_nofile(int64_t);
 /* Run until SIGINT or SIGTERM; the exit status. */
 int		 server_run(struct daemon *);
 

@@ -60,7 +60,8 @@ static const char *const config_tls_keys[] = {
 	"cert", "key", NULL
 };
 static const char *const config_limits_keys[] = {
-	"max_body_bytes", "rate_per_minute", "max_timeout_s", NULL
+	"max_body_bytes", "rate_per_minute", "max_timeout_s",
+	"max_connections", NULL
 };
 static const char *const config_action_keys[] = {
 	"timeout_s", "rules", "deny_repeat", NULL
@@ -478,6 +479,7 @@ config_limits(struct config_ctx *ctx, const cJSON *root, struct limits *l)
 	l->max_body_bytes = (size_t)body;
 	l->rate_per_minute = 600;
 	l->max_timeout_s = 86400;
+	l->max_connections = 16384;
 	if ((obj = config_get(root, "limits")) == NULL)
 		return 0;
 	old = config_enter(ctx, "limits");
@@ -489,7 +491,9 @@ config_limits(struct config_ctx *ctx, const cJSON *root, struct limits *l)
 	    config_int(ctx, obj, "rate_per_minute", 1, 1000000,
 	    &l->rate_per_minute) != 0 ||
 	    config_int(ctx, obj, "max_timeout_s", 1, CONFIG_TIMEOUT_MAX,
-	    &l->max_timeout_s) != 0)
+	    &l->max_timeout_s) != 0 ||
+	    config_int(ctx, obj, "max_connections", 16, 1000000,
+	    &l->max_connections) != 0)
 		return -1;
 	l->max_body_bytes = (size_t)body;
 	config_leave(ctx, old);

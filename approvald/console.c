@@ -28,7 +28,8 @@
 #include "xmalloc.h"
 
 #define CONSOLE_RX_MAX		(64 * 1024)
-#define CONSOLE_QUEUE_MAX	(64 * 1024 * 1024)
+#define CONSOLE_QUEUE_MAX	(16 * 1024 * 1024)
+#define CONSOLE_HELLO_S		10	/* to sign the challenge */
 #define CONSOLE_FRAGMENT	(16 * 1024)
 #define CONSOLE_HISTORY		100
 #define CONSOLE_CHECK_US	(1000 * LWS_US_PER_MS)
@@ -325,6 +326,7 @@ console_hello(struct console_session *cs, const struct message *m)
 		return -1;
 	}
 	cs->state = CONSOLE_AUTHED;
+	lws_set_timeout(cs->wsi, NO_PENDING_TIMEOUT, 0);
 	log_event("info", "event=console_login analyst=%s", m->analyst);
 	console_welcome(cs);
 	return 0;
@@ -500,6 +502,8 @@ console_established(struct console_session *cs, struct lws *wsi)
 	    strcmp(uri, PROTO_CONSOLE_PATH) != 0)
 		return -1;
 	lws_dll2_add_tail(&cs->list, &cs->hub->sessions);
+	/* A peer that never signs the challenge does not hold a slot. */
+	lws_set_timeout(wsi, PENDING_TIMEOUT_USER_OK, CONSOLE_HELLO_S);
 	randombytes_buf(nonce, sizeof nonce);
 	b64 = codec_b64_encode(nonce, sizeof nonce);
 	snprintf(cs->nonce, sizeof cs->nonce, "%s", b64);

@@ -48,6 +48,7 @@ serve(struct config *cfg)
 
 	memset(&d, 0, sizeof d);
 	d.cfg = *cfg;
+	server_raise_nofile(cfg->limits.max_connections);
 	if ((d.store = admin_open(cfg, stat(cfg->database, &st) != 0)) ==
 	    NULL)
 		return 1;

@@ -1,12 +1,21 @@
 /* The serving loop: one libwebsockets context, one vhost on the configured
  * address, the HTTP API and (on the same port) the console. */
+#include <sys/resource.h>
+
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
 
 #include "approvald.h"
 
-#define SERVER_DRAIN_MS	1000
+#define SERVER_DRAIN_MS		1000
+#define SERVER_LOG_REPEAT_MS	60000
+
+/* Ping a quiet console after 30 s; drop it when silent for 75 s. */
+static const lws_retry_bo_t server_idle = {
+	.secs_since_valid_ping = 30,
+	.secs_since_valid_hangup = 75,
+};
 
 static volatile sig_atomic_t	 server_stop;
 static volatile sig_atomic_t	 server_hup;
@@ -39,15 +48,32 @@ server_signals(void)
 	sigaction(SIGPIPE, &sa, NULL);
 }
 
+/* libwebsockets' own complaints, once per cause: a flood of identical
+ * lines (one per refused connection) becomes one line and a count. */
 static void
 server_lws_log(int level, const char *line)
 {
-	char	msg[256];
-	size_t	len;
+	static char	last[256];
+	static int64_t	last_at;
+	static unsigned	repeats;
+	char		msg[256];
+	int64_t		now = clock_now_ms();
 
 	snprintf(msg, sizeof msg, "%s", line);
-	len = strcspn(msg, "\r\n");
-	msg[len] = '\0';
+	msg[strcspn(msg, "\r\n")] = '\0';
+	/* lws prefixes a timestamp; compare what follows it. */
+	if (strcmp(strchr(msg, ']') != NULL ? strchr(msg, ']') : msg,
+	    strchr(last, ']') != NULL ? strchr(last, ']') : last) == 0 &&
+	    now - last_at < SERVER_LOG_REPEAT_MS) {
+		repeats++;
+		return;
+	}
+	if (repeats > 0)
+		log_event("warn", "event=lws_repeated count=%u msg=%s", repeats,
+		    log_str(last));
+	snprintf(last, sizeof last, "%s", msg);
+	last_at = now;
+	repeats = 0;
 	log_event(level == LLL_ERR ? "error" : "warn", "event=lws msg=%s",
 	    log_str(msg));
 }
@@ -114,10 +140,30 @@ server_context(struct daemon *d, struct lws_protocols *protocols)
 		info.ssl_cert_filepath = d->cfg.tls_cert;
 		info.ssl_private_key_filepath = d->cfg.tls_key;
 	}
+	info.retry_and_idle_policy = &server_idle;
+	info.fd_limit_per_thread = (unsigned)d->cfg.limits.max_connections;
 	info.timeout_secs = 10;
 	info.keepalive_timeout = 30;
 	info.max_http_header_data = 4096;
 	return lws_create_context(&info);
+}
+
+void
+server_raise_nofile(int64_t want)
+{
+	struct rlimit	rl;
+
+	if (getrlimit(RLIMIT_NOFILE, &rl) != 0)
+		return;
+	want += 64;	/* the database, the listener, stdio */
+	if ((rlim_t)want > rl.rlim_max)
+		want = (int64_t)rl.rlim_max;
+	if ((rlim_t)want <= rl.rlim_cur)
+		return;
+	rl.rlim_cur = (rlim_t)want;
+	if (setrlimit(RLIMIT_NOFILE, &rl) != 0)
+		log_event("warn", "event=nofile_limit want=%lld",
+		    (long long)want);
 }
 
 int
