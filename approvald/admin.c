@@ -236,7 +236,11 @@ admin_change(struct store *s, enum stmt which, const char *name,
 		fprintf(stderr, "approvald: %s: no such name\n", name);
 		return 1;
 	}
-	return admin_commit(s, event, name) == 0 ? 0 : 1;
+	if (admin_commit(s, event, name) != 0)
+		return 1;
+	printf("%s %s\n", name, which == STMT_EXEC_REVOKE ? "revoked" :
+	    "removed");
+	return 0;
 }
 
 int

@@ -200,6 +200,20 @@ engine_approvals(struct store *s, const char *id)
 	return n;
 }
 
+/* 1 when id is pending, read inside the caller's transaction. */
+static int
+engine_still_pending(struct store *s, const char *id)
+{
+	sqlite3_stmt	*st = store_stmt(s, STMT_REQ_STATE);
+	int		 pending;
+
+	sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
+	pending = sqlite3_step(st) == SQLITE_ROW && strcmp((const char *)
+	    sqlite3_column_text(st, 0), "pending") == 0;
+	sqlite3_reset(st);
+	return pending;
+}
+
 int
 engine_record(struct daemon *d, const struct request *r,
     const struct signature *sig)
@@ -209,7 +223,10 @@ engine_record(struct daemon *d, const struct request *r,
 
 	if (store_begin(d->store) != 0)
 		return -1;
-	rc = engine_insert_sig(d->store, r->id, sig);
+	/* Whatever the caller read, only a pending request takes a vote. */
+	rc = engine_still_pending(d->store, r->id) ? 0 : 1;
+	if (rc == 0)
+		rc = engine_insert_sig(d->store, r->id, sig);
 	if (rc == 0)
 		rc = engine_audit(d->store, now, "signature", r, r->state, sig);
 	if (rc == 0 && strcmp(sig->verdict, "deny") == 0) {

@@ -25,7 +25,10 @@ static const char usage_text[] =
 "  executor list\n"
 "  executor revoke NAME\n"
 "  keys export                   trusted-keys file on stdout\n"
-"  audit verify                  exit 0 when the audit chain is intact\n"
+"  audit verify [--checkpoint FILE]\n"
+"                                exit 0 when the audit chain is intact\n"
+"  audit checkpoint              the chain's head, signed, on stdout\n"
+"  audit export                  the audit log as JSON lines, redacted\n"
 "\n"
 "  -c CONFIG    configuration file (default: $APPROVALD_CONFIG, else\n"
 "               /etc/approvald/approvald.json)\n"
@@ -101,6 +104,8 @@ main(int argc, char **argv)
 
 	if (path == NULL)
 		path = "/etc/approvald/approvald.json";
+	/* The database, its journal and the key are the daemon's alone. */
+	umask(077);
 	while ((ch = getopt_long(argc, argv, "+c:", longopts, NULL)) != -1) {
 		switch (ch) {
 		case 'c':

@@ -1,6 +1,7 @@
 /* Per-executor token buckets for limits.rate_per_minute: a burst of up to
  * a minute's allowance, refilled continuously. Kept in memory only: a
  * restart forgives, which errs towards availability, not towards access. */
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -101,5 +102,5 @@ ratelimit_take(struct ratelimit *rl, const char *name, int64_t now,
 	*first = !e->dry;
 	e->dry = 1;
 	/* Whole seconds until one token is back, at least one. */
-	return (int)((1.0 - e->tokens) / rate / 1000.0) + 1;
+	return (int)fmax(1.0, ceil((1.0 - e->tokens) / rate / 1000.0));
 }

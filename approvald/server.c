@@ -78,6 +78,25 @@ server_lws_log(int level, const char *line)
 	    log_str(msg));
 }
 
+static int
+server_same_path(const char *a, const char *b)
+{
+	return (a == NULL && b == NULL) ||
+	    (a != NULL && b != NULL && strcmp(a, b) == 0);
+}
+
+/* 1 when a and b configure the same listening socket. */
+static int
+server_same_listener(const struct config *a, const struct config *b)
+{
+	return strcmp(a->listen_host, b->listen_host) == 0 &&
+	    a->listen_port == b->listen_port &&
+	    server_same_path(a->tls_cert, b->tls_cert) &&
+	    server_same_path(a->tls_key, b->tls_key) &&
+	    a->insecure_plaintext == b->insecure_plaintext &&
+	    a->limits.max_connections == b->limits.max_connections;
+}
+
 /* SIGHUP: load the policy again. A configuration that does not load, or
  * that changes what only a restart can change, is refused and the running
  * one kept. Pending requests keep what they recorded at submission. */
@@ -91,13 +110,13 @@ server_reload(struct daemon *d)
 		log_event("error", "event=reload_refused msg=%s", log_str(err));
 		return;
 	}
-	if (strcmp(cfg.listen_host, d->cfg.listen_host) != 0 ||
-	    cfg.listen_port != d->cfg.listen_port ||
+	if (!server_same_listener(&cfg, &d->cfg) ||
 	    strcmp(cfg.database, d->cfg.database) != 0 ||
 	    strcmp(cfg.daemon_key, d->cfg.daemon_key) != 0 ||
 	    strcmp(cfg.signer, d->cfg.signer) != 0) {
-		log_event("error", "event=reload_refused msg=\"listen, "
-		    "database, daemon_key and signer change only on restart\"");
+		log_event("error", "event=reload_refused msg=\"listen, tls, "
+		    "max_connections, database, daemon_key and signer change "
+		    "only on restart\"");
 		config_free(&cfg);
 		return;
 	}

@@ -29,6 +29,7 @@ static const char *const store_sqls[STMT__MAX] = {
 	    " on_behalf_of, body, digest, state, rule, approvals_required,"
 	    " groups, created_at, expires_at, decided_at, denied_recently"
 	    " FROM requests WHERE id = ?",
+	[STMT_REQ_STATE] = "SELECT state FROM requests WHERE id = ?",
 	[STMT_REQ_BY_IDEMPOTENCY] =
 	    "SELECT id FROM requests WHERE executor = ? AND idempotency_key = ?",
 	[STMT_REQ_DENIED_RECENTLY] =

@@ -7,6 +7,9 @@
 #include "codec.h"
 #include "xmalloc.h"
 
+#define CODEC_B64_ALPHABET \
+	"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/="
+
 char *
 codec_b64_encode(const uint8_t *bin, size_t len)
 {
@@ -27,6 +30,10 @@ codec_b64_decode(const char *b64, uint8_t **out, size_t *outlen)
 	uint8_t		*bin;
 
 	len = strlen(b64);
+	/* libsodium 1.0.18 reads each byte as a signed char and decodes every
+	 * byte from 0x80 up as '/': let only the alphabet reach it. */
+	if (strspn(b64, CODEC_B64_ALPHABET) != len)
+		return -1;
 	cap = len / 4 * 3 + 3;
 	bin = xmalloc(cap);
 	if (sodium_base642bin(bin, cap, b64, len, NULL, outlen, &end,

@@ -8,6 +8,25 @@
 #include "proto.h"
 #include "xmalloc.h"
 
+/* 1 when the text holds a byte JSON forbids but cJSON lets through: a
+ * control character other than tab, LF and CR (cJSON ends a string at a
+ * NUL and reads the others as white space, so we would read another text
+ * than a strict reader), or a leading byte order mark. */
+static int
+json_has_raw_control(const char *buf, size_t len)
+{
+	size_t	i;
+
+	if (len >= 3 && memcmp(buf, "\xef\xbb\xbf", 3) == 0)
+		return 1;
+	for (i = 0; i < len; i++) {
+		if ((unsigned char)buf[i] < 0x20 && buf[i] != '\t' &&
+		    buf[i] != '\n' && buf[i] != '\r')
+			return 1;
+	}
+	return 0;
+}
+
 /* 1 when the raw text escapes a NUL (\u0000) inside a string. */
 static int
 json_has_nul_escape(const char *buf, size_t len)
@@ -31,7 +50,9 @@ json_check_tree(const cJSON *item, int depth)
 {
 	const cJSON	*a, *b;
 
-	if (depth > PROTO_JSON_DEPTH_MAX)
+	/* A container is one level more than the values beside it. */
+	if (depth + (cJSON_IsArray(item) || cJSON_IsObject(item)) >
+	    PROTO_JSON_DEPTH_MAX)
 		return -1;
 	for (a = item->child; a != NULL; a = a->next) {
 		if (cJSON_IsObject(item)) {
@@ -54,6 +75,11 @@ json_parse(const char *buf, size_t len, char *err, size_t errlen)
 
 	if (!codec_utf8_valid(buf, len)) {
 		snprintf(err, errlen, "body is not valid UTF-8");
+		return NULL;
+	}
+	if (json_has_raw_control(buf, len)) {
+		snprintf(err, errlen, "JSON text may not hold raw control "
+		    "characters or a byte order mark");
 		return NULL;
 	}
 	if (json_has_nul_escape(buf, len)) {
@@ -104,7 +130,9 @@ json_int(const cJSON *obj, const char *key, int64_t min, int64_t max,
 	if (!cJSON_IsNumber(item))
 		return -1;
 	v = item->valuedouble;
-	if (!isfinite(v) || v != floor(v) || v < (double)min || v > (double)max)
+	/* (double)INT64_MAX is 2^63, which no int64 holds. */
+	if (!isfinite(v) || v != floor(v) || v < (double)min ||
+	    v > (double)max || v >= 0x1p63)
 		return -1;
 	*out = (int64_t)v;
 	return 0;

@@ -167,6 +167,37 @@ test_paths_in_working_directory(void **state)
 	config_free(&cfg);
 }
 
+/* Off loopback, plain text needs the operator's explicit word. */
+static void
+test_tls(void **state)
+{
+	struct config	cfg;
+	char		path[64], err[1024];
+
+	assert_int_equal(load_text("{\"listen\":\"0.0.0.0:8470\","
+	    "\"actions\":{}}", &cfg, path, sizeof path, err, sizeof err), -1);
+	assert_non_null(strstr(err, ": listen: 0.0.0.0 is not a loopback "
+	    "address"));
+	assert_true(config_zeroed(&cfg));
+	load_ok("{\"listen\":\"[::]:8470\",\"insecure_plaintext\":true,"
+	    "\"actions\":{}}", &cfg);
+	assert_int_equal(cfg.insecure_plaintext, 1);
+	assert_null(cfg.tls_cert);
+	config_free(&cfg);
+	load_ok("{\"listen\":\"10.1.2.3:8470\",\"tls\":{\"cert\":"
+	    "\"c.pem\",\"key\":\"/etc/k.pem\"},\"actions\":{}}", &cfg);
+	assert_string_equal(cfg.tls_cert, "/tmp/c.pem");
+	assert_string_equal(cfg.tls_key, "/etc/k.pem");
+	config_free(&cfg);
+	assert_int_equal(load_text("{\"tls\":{\"cert\":\"c.pem\"},"
+	    "\"actions\":{}}", &cfg, path, sizeof path, err, sizeof err), -1);
+	assert_non_null(strstr(err, ": tls: needs both cert and key"));
+	assert_int_equal(load_text("{\"insecure_plaintext\":1,"
+	    "\"actions\":{}}", &cfg, path, sizeof path, err, sizeof err), -1);
+	assert_non_null(strstr(err, ": insecure_plaintext: must be true or "
+	    "false"));
+}
+
 /* Listen addresses: host and port, IPv6 in brackets. */
 static void
 test_listen(void **state)
@@ -176,10 +207,10 @@ test_listen(void **state)
 		const char	*host;
 		int		 port;
 	} good[] = {
-		{ "0.0.0.0:1", "0.0.0.0", 1 },
+		{ "127.0.0.1:1", "127.0.0.1", 1 },
 		{ "localhost:65535", "localhost", 65535 },
-		{ "[::]:8470", "::", 8470 },
-		{ "[fe80::1]:80", "fe80::1", 80 }
+		{ "[::1]:8470", "::1", 8470 },
+		{ "127.8.9.10:80", "127.8.9.10", 80 }
 	};
 	static const char *const bad[] = {
 		"127.0.0.1", "127.0.0.1:0", "127.0.0.1:65536", ":8470",
@@ -527,6 +558,7 @@ main(void)
 		cmocka_unit_test(test_relative_paths),
 		cmocka_unit_test(test_paths_in_working_directory),
 		cmocka_unit_test(test_listen),
+		cmocka_unit_test(test_tls),
 		cmocka_unit_test(test_errors),
 		cmocka_unit_test(test_list_limits),
 		cmocka_unit_test(test_bad_files),
