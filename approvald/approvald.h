@@ -139,6 +139,9 @@ enum stmt {
 	STMT_BEGIN,
 	STMT_COMMIT,
 	STMT_ROLLBACK,
+	STMT_SAVEPOINT,
+	STMT_RELEASE,
+	STMT_ROLLBACK_TO,
 	STMT_REQ_INSERT,
 	STMT_REQ_GET,
 	STMT_REQ_STATE,
@@ -173,10 +176,15 @@ enum stmt {
 struct store {
 	struct sqlite3		*db;
 	struct sqlite3_stmt	*stmts[STMT__MAX];
+	void			(*before_begin)(void *);
+	void			*before_arg;
 };
 
 struct store	*store_open(const char *, char *, size_t);
 void		 store_close(struct store *);
+/* Called by store_begin before it opens a transaction. */
+void		 store_set_before_begin(struct store *, void (*)(void *),
+		    void *);
 /* The statement, reset and with its bindings cleared. */
 struct sqlite3_stmt *store_stmt(struct store *, enum stmt);
 int		 store_begin(struct store *);
@@ -316,6 +324,7 @@ struct waiters;
 struct console_hub;
 struct ratelimit;
 struct metrics;
+struct batch;
 
 /* The serving daemon. One per process; owns everything it points to. */
 struct daemon {
@@ -328,11 +337,13 @@ struct daemon {
 	struct console_hub	*hub;
 	struct ratelimit	*rate;
 	struct metrics		*metrics;
+	struct batch		*batch;
 };
 
 /* What to answer an executor: a view, or an error. Owns view. */
 struct outcome {
 	int		 status;
+	int		 batched;		/* answer after the group commit */
 	cJSON		*view;
 	const char	*code;			/* error code, NULL with a view */
 	char		 message[256];
@@ -423,6 +434,28 @@ struct message {
 /* 0 for a hello or decide (a decide may carry m->bad); -1 when the peer
  * sent something it must be cut off for. */
 int		 message_parse(const char *, size_t, struct message *);
+
+/* batch.c: group commit of the submissions of one loop round. */
+
+/* Embedded in whoever waits for the commit; done() is called once, with
+ * ok 0 when the commit failed. */
+struct batch_ack {
+	struct lws_dll2	 list;
+	void		(*done)(struct batch_ack *, int);
+};
+
+struct batch	*batch_new(struct daemon *);
+void		 batch_free(struct batch *);
+/* Open the group's transaction if it is not; 0 or -1. */
+int		 batch_join(struct batch *);
+int		 batch_open(const struct batch *);
+/* Wait for the commit of the open group. */
+void		 batch_wait(struct batch *, struct batch_ack *);
+void		 batch_cancel(struct batch_ack *);
+/* A pending request to announce once committed. */
+void		 batch_added(struct batch *, const char *);
+/* Commit the open group now and answer its waiters. */
+void		 batch_flush(struct batch *);
 
 /* metrics.c: GET /metrics. */
 

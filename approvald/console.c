@@ -273,8 +273,12 @@ console_send_list(struct console_session *cs, const char *type,
 static void
 console_welcome(struct console_session *cs)
 {
-	cJSON	*msg = cJSON_CreateObject();
+	cJSON	*msg;
 
+	/* Show only what is on disk. */
+	if (batch_open(cs->hub->d->batch))
+		batch_flush(cs->hub->d->batch);
+	msg = cJSON_CreateObject();
 	cJSON_AddStringToObject(msg, "type", "welcome");
 	cJSON_AddStringToObject(msg, "analyst", cs->analyst.name);
 	cJSON_AddItemToObject(msg, "groups", cJSON_Parse(cs->analyst.groups));

@@ -296,6 +296,59 @@ engine_new_request(struct daemon *d, const struct executor *e,
 	return r;
 }
 
+/* The rows and audit entries of a new request, in an open transaction. */
+static int
+engine_insert_new(struct daemon *d, const struct request *r,
+    const struct signature *sig)
+{
+	if (request_insert(d->store, r) != 0 ||
+	    engine_audit(d->store, r->created_at, "submitted", r, r->state,
+	    NULL) != 0)
+		return -1;
+	if (request_pending(r))
+		return 0;
+	if (engine_insert_sig(d->store, r->id, sig) != 0 ||
+	    engine_audit(d->store, r->created_at, "policy_decision", r,
+	    r->state, sig) != 0)
+		return -1;
+	return 0;
+}
+
+/* In its own transaction (admin and tests: no event loop). */
+static int
+engine_store_alone(struct daemon *d, const struct request *r,
+    const struct signature *sig)
+{
+	if (store_begin(d->store) != 0)
+		return -1;
+	if (engine_insert_new(d, r, sig) != 0 || store_commit(d->store) != 0) {
+		store_rollback(d->store);
+		return -1;
+	}
+	return 0;
+}
+
+/* In the loop round's group, in a savepoint of its own so that a failure
+ * takes back this request only. Committed by batch_flush. */
+static int
+engine_store_grouped(struct daemon *d, const struct request *r,
+    const struct signature *sig)
+{
+	if (batch_join(d->batch) != 0 ||
+	    store_exec(d->store, store_stmt(d->store, STMT_SAVEPOINT)) != 0)
+		return -1;
+	if (engine_insert_new(d, r, sig) != 0) {
+		store_exec(d->store, store_stmt(d->store, STMT_ROLLBACK_TO));
+		store_exec(d->store, store_stmt(d->store, STMT_RELEASE));
+		return -1;
+	}
+	if (store_exec(d->store, store_stmt(d->store, STMT_RELEASE)) != 0)
+		return -1;
+	if (request_pending(r))
+		batch_added(d->batch, r->id);
+	return 0;
+}
+
 /* Store a new request, signed by the daemon when policy decided it. */
 static int
 engine_store_new(struct daemon *d, struct request *r,
@@ -315,20 +368,8 @@ engine_store_new(struct daemon *d, struct request *r,
 		r->decided_at = r->created_at;
 		engine_sign(d, r, verdict, pr->reason, r->created_at, &sig);
 	}
-	if (store_begin(d->store) != 0)
-		goto out;
-	if (request_insert(d->store, r) != 0 ||
-	    engine_audit(d->store, r->created_at, "submitted", r, r->state,
-	    NULL) != 0 ||
-	    (pr->then != THEN_REVIEW &&
-	    (engine_insert_sig(d->store, r->id, &sig) != 0 ||
-	    engine_audit(d->store, r->created_at, "policy_decision", r,
-	    r->state, &sig) != 0)) || store_commit(d->store) != 0) {
-		store_rollback(d->store);
-		goto out;
-	}
-	rc = 0;
-out:
+	rc = d->batch != NULL ? engine_store_grouped(d, r, &sig) :
+	    engine_store_alone(d, r, &sig);
 	free(sig.reason);
 	return rc;
 }
@@ -339,10 +380,15 @@ static int
 engine_replay(struct daemon *d, const struct executor *e, const char *key,
     const char *body, size_t len, struct outcome *o)
 {
-	sqlite3_stmt	*st = store_stmt(d->store, STMT_REQ_BY_IDEMPOTENCY);
+	sqlite3_stmt	*st;
 	char		 id[PROTO_ID_MAX + 1], digest[PROTO_SHA256_HEX];
 	struct request	*r;
 
+	/* The first of a pair may still be in the group: answer only what
+	 * is on disk. */
+	if (batch_open(d->batch))
+		batch_flush(d->batch);
+	st = store_stmt(d->store, STMT_REQ_BY_IDEMPOTENCY);
 	sqlite3_bind_text(st, 1, e->name, -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 2, key, -1, SQLITE_STATIC);
 	if (sqlite3_step(st) != SQLITE_ROW) {
@@ -412,6 +458,8 @@ engine_deny_repeat(struct daemon *d, const char *action, const char *memory,
 		return;
 	pr->then = THEN_DENY;
 	pr->approvals = 1;
+	pr->groups = NULL;
+	pr->ngroups = 0;
 	snprintf(pr->label, sizeof pr->label, "%s deny_repeat", action);
 	snprintf(pr->reason, sizeof pr->reason, "denied %dx in the last hour "
 	    "by %s: %s", cJSON_GetObjectItem(o, "count")->valueint,
@@ -450,9 +498,11 @@ engine_admit(struct daemon *d, const struct executor *e,
 	    log_str(r->rule));
 	metrics_count(d->metrics, "requests_submitted_total",
 	    engine_label(d, r->action), r->state);
-	/* Answer from what was committed, signatures included. */
+	/* Answer from what was stored, signatures included. */
 	engine_answer(d, r->id, request_pending(r) ? 201 : 200, o);
-	if (request_pending(r))
+	if (d->batch != NULL)
+		o->batched = 1;
+	else if (request_pending(r))
 		engine_added(d, r);
 	request_free(r);
 }

@@ -35,6 +35,8 @@ struct http_session {
 	size_t			 body_len;
 	struct waiter		 waiter;
 	lws_sorted_usec_list_t	 wait_sul;
+	struct batch_ack	 ack;		/* held for the group commit */
+	int			 held;
 	int			 status;	/* the answer, once ready */
 	const char		*type;		/* its content type */
 	char			*resp;		/* owned, LWS_PRE in front */
@@ -65,6 +67,8 @@ http_reset(struct http_session *hs)
 	if (hs->d != NULL)
 		waiters_remove(hs->d->waiters, &hs->waiter);
 	lws_sul_cancel(&hs->wait_sul);
+	if (hs->held)
+		batch_cancel(&hs->ack);
 	registry_executor_clear(&hs->exec);
 	free(hs->body);
 	if (hs->resp != NULL)
@@ -130,7 +134,7 @@ http_write(struct http_session *hs)
 	char	 retry[16];
 	int	 n;
 
-	if (hs->resp == NULL)
+	if (hs->resp == NULL || hs->held)
 		return 0;	/* a spare WRITEABLE; nothing is ready yet */
 	if (!hs->headers_sent) {
 		if (lws_add_http_common_headers(hs->wsi, (unsigned)hs->status,
@@ -256,14 +260,41 @@ http_cancel(struct http_session *hs)
 	http_respond_outcome(hs, &o);
 }
 
+/* The group commit is done: send the held answer, or an error. */
+static void
+http_committed(struct batch_ack *a, int ok)
+{
+	struct http_session	*hs;
+
+	hs = lws_container_of(a, struct http_session, ack);
+	hs->held = 0;
+	if (!ok) {
+		free(hs->resp);
+		hs->resp = NULL;
+		http_unwritten--;
+		http_respond_error(hs, 500, "internal",
+		    "the request could not be stored");
+		return;
+	}
+	lws_callback_on_writable(hs->wsi);
+}
+
 static void
 http_submit(struct http_session *hs)
 {
 	struct outcome	o;
+	int		batched;
 
 	memset(&o, 0, sizeof o);
 	engine_submit(hs->d, &hs->exec, hs->body != NULL ? hs->body : "",
 	    hs->body_len, &o);
+	batched = o.batched && o.code == NULL;
+	if (batched) {
+		/* Acknowledge nothing before it is on disk. */
+		hs->held = 1;
+		hs->ack.done = http_committed;
+		batch_wait(hs->d->batch, &hs->ack);
+	}
 	http_respond_outcome(hs, &o);
 }
 

@@ -211,6 +211,7 @@ server_run(struct daemon *d)
 	d->metrics = metrics_new();
 	d->expiry = expiry_new(d);
 	d->hub = console_hub_new(d);
+	d->batch = batch_new(d);
 	log_event("info", "event=listening listen=%s:%d tls=%s signer=%s",
 	    d->cfg.listen_host, d->cfg.listen_port,
 	    d->cfg.tls_cert != NULL ? "on" : "off", d->cfg.signer);
@@ -223,11 +224,14 @@ server_run(struct daemon *d)
 	}
 	log_event("info", "event=stopping signal=%d waiting=%zu",
 	    (int)server_stop, waiters_count(d->waiters));
+	batch_flush(d->batch);
 	server_drain(d);
 	/* Timers go first; sessions closing during destroy still find the
 	 * hub and the waiters. */
 	expiry_free(d->expiry);
 	console_hub_stop(d->hub);
+	batch_free(d->batch);
+	d->batch = NULL;
 	lws_context_destroy(d->ctx);
 	console_hub_free(d->hub);
 	server_ctx = NULL;

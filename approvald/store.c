@@ -19,6 +19,9 @@ static const char *const store_sqls[STMT__MAX] = {
 	[STMT_BEGIN] = "BEGIN IMMEDIATE",
 	[STMT_COMMIT] = "COMMIT",
 	[STMT_ROLLBACK] = "ROLLBACK",
+	[STMT_SAVEPOINT] = "SAVEPOINT submission",
+	[STMT_RELEASE] = "RELEASE submission",
+	[STMT_ROLLBACK_TO] = "ROLLBACK TO submission",
 	[STMT_REQ_INSERT] =
 	    "INSERT INTO requests (id, executor, idempotency_key, action,"
 	    " target, on_behalf_of, body, digest, state, rule,"
@@ -239,9 +242,18 @@ store_exec(struct store *s, sqlite3_stmt *st)
 	return 0;
 }
 
+void
+store_set_before_begin(struct store *s, void (*fn)(void *), void *arg)
+{
+	s->before_begin = fn;
+	s->before_arg = arg;
+}
+
 int
 store_begin(struct store *s)
 {
+	if (s->before_begin != NULL)
+		s->before_begin(s->before_arg);
 	return store_exec(s, store_stmt(s, STMT_BEGIN));
 }
 

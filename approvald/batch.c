@@ -1,0 +1,151 @@
+/*
+ * Group commit. Submissions that arrive in one round of the event loop
+ * are written in one transaction, each inside its own savepoint, and
+ * committed (one fsync) in a timer that runs before the next round; only
+ * then are they acknowledged, announced to the consoles and given to the
+ * expiry timer. A failed commit answers every one of them with an error,
+ * so nothing is acknowledged that is not on disk.
+ *
+ * Any other write first commits the group in progress (store_begin calls
+ * batch_flush through the store's hook), so writes keep their order.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include <sqlite3.h>
+
+#include "approvald.h"
+#include "xmalloc.h"
+
+/* A submission waiting for the commit to be announced. */
+struct batch_added {
+	char		id[PROTO_ID_MAX + 1];
+};
+
+/* Owned by the daemon. */
+struct batch {
+	struct daemon		*d;
+	lws_sorted_usec_list_t	 sul;
+	int			 open;
+	struct lws_dll2_owner	 acks;		/* struct batch_ack, borrowed */
+	struct batch_added	*added;		/* owned */
+	size_t			 nadded;
+	size_t			 cap;
+};
+
+static void
+batch_fire(lws_sorted_usec_list_t *sul)
+{
+	struct batch	*b = lws_container_of(sul, struct batch, sul);
+
+	batch_flush(b);
+}
+
+static void
+batch_before_begin(void *arg)
+{
+	batch_flush(arg);
+}
+
+struct batch *
+batch_new(struct daemon *d)
+{
+	struct batch	*b = xcalloc(1, sizeof *b);
+
+	b->d = d;
+	store_set_before_begin(d->store, batch_before_begin, b);
+	return b;
+}
+
+void
+batch_free(struct batch *b)
+{
+	if (b == NULL)
+		return;
+	batch_flush(b);
+	lws_sul_cancel(&b->sul);
+	store_set_before_begin(b->d->store, NULL, NULL);
+	free(b->added);
+	free(b);
+}
+
+int
+batch_join(struct batch *b)
+{
+	if (b->open)
+		return 0;
+	if (store_begin(b->d->store) != 0)
+		return -1;
+	b->open = 1;
+	lws_sul_schedule(b->d->ctx, 0, &b->sul, batch_fire, 0);
+	return 0;
+}
+
+int
+batch_open(const struct batch *b)
+{
+	return b != NULL && b->open;
+}
+
+void
+batch_wait(struct batch *b, struct batch_ack *a)
+{
+	lws_dll2_add_tail(&a->list, &b->acks);
+}
+
+void
+batch_cancel(struct batch_ack *a)
+{
+	lws_dll2_remove(&a->list);
+}
+
+void
+batch_added(struct batch *b, const char *id)
+{
+	if (b->nadded == b->cap) {
+		b->cap = b->cap == 0 ? 64 : b->cap * 2;
+		b->added = xrealloc(b->added, b->cap * sizeof *b->added);
+	}
+	snprintf(b->added[b->nadded++].id, PROTO_ID_MAX + 1, "%s", id);
+}
+
+/* Tell every waiting acknowledgement how the commit went. */
+static void
+batch_answer(struct batch *b, int ok)
+{
+	struct batch_ack	*a;
+
+	while (b->acks.head != NULL) {
+		a = lws_container_of(b->acks.head, struct batch_ack, list);
+		lws_dll2_remove(&a->list);
+		a->done(a, ok);
+	}
+}
+
+void
+batch_flush(struct batch *b)
+{
+	struct request	*r;
+	size_t		 i, n;
+	int		 ok;
+
+	if (!b->open)
+		return;
+	b->open = 0;
+	lws_sul_cancel(&b->sul);
+	ok = store_commit(b->d->store) == 0;
+	if (!ok) {
+		store_rollback(b->d->store);
+		log_event("error", "event=group_commit_failed requests=%zu msg=%s",
+		    b->nadded, log_str(store_errmsg(b->d->store)));
+	}
+	batch_answer(b, ok);
+	n = ok ? b->nadded : 0;
+	b->nadded = 0;
+	for (i = 0; i < n; i++) {
+		if ((r = request_load(b->d->store, b->added[i].id)) != NULL &&
+		    request_pending(r))
+			engine_added(b->d, r);
+		request_free(r);
+	}
+}
