@@ -2,6 +2,7 @@
  * out of exports. Errs on the side of redacting. */
 #include <ctype.h>
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -11,40 +12,82 @@
 
 #define REDACT_RANDOM_MIN	24	/* shortest "long random string" */
 
-static const char *const redact_names[] = {
+/* Words that make a parameter name secret, and pairs of words. */
+static const char *const redact_words[] = {
 	"password", "passwd", "passphrase", "pwd", "secret", "token",
-	"api_key", "apikey", "api-key", "authorization", "auth",
-	"private_key", "privatekey", "private-key", "credential", "cookie",
-	"session", "access_key", "ssh_key", "signature", "otp", "pin",
-	NULL
+	"authorization", "auth", "credential", "credentials", "cookie",
+	"session", "otp", "pin", "signature", "apikey", "privatekey",
+	"accesskey", "secretkey", "bearer", NULL
+};
+static const char *const redact_pairs[] = {
+	"api_key", "private_key", "access_key", "ssh_key", "secret_key",
+	"signing_key", "encryption_key", NULL
 };
 
-int
-redact_name(const char *name)
+static int
+redact_listed(const char *const *list, const char *word)
 {
 	size_t	i;
 
-	for (i = 0; redact_names[i] != NULL; i++) {
-		if (strcasestr(name, redact_names[i]) != NULL)
+	for (i = 0; list[i] != NULL; i++) {
+		if (strcmp(list[i], word) == 0)
 			return 1;
 	}
 	return 0;
 }
 
-/* 1 for AKIA/ASIA followed by 16 upper-case letters or digits. */
+/* Split a name into lower-case words at punctuation and camelCase, and
+ * look each word, and each pair of neighbours, up. "db_password",
+ * "X-Auth-Token" and "apiKey" are secret; "author" and "spin" are not. */
+int
+redact_name(const char *name)
+{
+	char	word[64], prev[64] = "", pair[130];
+	size_t	n = 0;
+	int	found = 0;
+
+	for (;; name++) {
+		unsigned char c = (unsigned char)*name;
+
+		if (isalnum(c) && n + 1 < sizeof word &&
+		    !(isupper(c) && n > 0 && islower((unsigned char)name[-1]))) {
+			word[n++] = (char)tolower(c);
+			continue;
+		}
+		if (n > 0) {
+			word[n] = '\0';
+			snprintf(pair, sizeof pair, "%s_%s", prev, word);
+			found |= redact_listed(redact_words, word) ||
+			    redact_listed(redact_pairs, pair);
+			snprintf(prev, sizeof prev, "%s", word);
+			n = 0;
+		}
+		if (c == '\0')
+			return found;
+		if (isupper(c))
+			word[n++] = (char)tolower(c);
+	}
+}
+
+/* 1 when the word holds AKIA or ASIA and 16 upper-case letters or digits:
+ * an AWS access key, even glued to other text. */
 static int
 redact_aws_key(const char *s, size_t len)
 {
-	size_t	i;
+	size_t	i, j;
 
-	if (len != 20 || (strncmp(s, "AKIA", 4) != 0 &&
-	    strncmp(s, "ASIA", 4) != 0))
-		return 0;
-	for (i = 4; i < len; i++) {
-		if (!isupper((unsigned char)s[i]) && !isdigit((unsigned char)s[i]))
-			return 0;
+	for (i = 0; i + 20 <= len; i++) {
+		if (strncmp(s + i, "AKIA", 4) != 0 && strncmp(s + i, "ASIA", 4))
+			continue;
+		for (j = 4; j < 20; j++) {
+			if (!isupper((unsigned char)s[i + j]) &&
+			    !isdigit((unsigned char)s[i + j]))
+				break;
+		}
+		if (j == 20)
+			return 1;
 	}
-	return 1;
+	return 0;
 }
 
 /* Shannon entropy in bits per character. */
@@ -66,30 +109,47 @@ redact_entropy(const char *s, size_t len)
 	return h;
 }
 
-/* 1 for a long token-alphabet string with letters and digits mixed and
- * high entropy: an API key, a session id, a random password. */
+/* 1 for a long random-looking run: letters and digits mixed, high
+ * entropy, at least REDACT_RANDOM_MIN long. */
 static int
-redact_random(const char *s, size_t len)
+redact_random_run(const char *s, size_t len)
 {
-	int	upper = 0, lower = 0, digit = 0;
+	int	alpha = 0, digit = 0;
 	size_t	i;
 
 	if (len < REDACT_RANDOM_MIN)
 		return 0;
 	for (i = 0; i < len; i++) {
-		unsigned char c = (unsigned char)s[i];
-
-		if (isupper(c))
-			upper = 1;
-		else if (islower(c))
-			lower = 1;
-		else if (isdigit(c))
+		if (isalpha((unsigned char)s[i]))
+			alpha = 1;
+		else if (isdigit((unsigned char)s[i]))
 			digit = 1;
-		else if (strchr("+/=_-.", c) == NULL)
+	}
+	return alpha && digit && redact_entropy(s, len) >= 3.5;
+}
+
+/* 1 for an API key, a session id or a random password: a word of the
+ * token alphabet with one long random run between its separators.
+ * Host names (ip-10-0-12-34.eu-west-1.compute.internal) and UUIDs have
+ * only short runs and stay visible. */
+static int
+redact_random(const char *s, size_t len)
+{
+	size_t	i, start = 0;
+
+	for (i = 0; i < len; i++) {
+		if (!isalnum((unsigned char)s[i]) &&
+		    strchr("+/=_-.", s[i]) == NULL)
 			return 0;
 	}
-	return digit && (upper || lower) && upper + lower + digit >= 2 &&
-	    redact_entropy(s, len) >= 3.5;
+	for (i = 0; i <= len; i++) {
+		if (i < len && strchr("_-.", s[i]) == NULL)
+			continue;
+		if (redact_random_run(s + start, i - start))
+			return 1;
+		start = i + 1;
+	}
+	return 0;
 }
 
 /* 1 for an MD5, SHA-1 or SHA-256 in hex: an indicator an analyst must
@@ -134,6 +194,20 @@ redact_value(const char *v)
 	found = strcmp(copy, v) != 0;
 	free(copy);
 	return found;
+}
+
+/* The length of the word at text: up to white space, punctuation that
+ * cannot be in a credential, or a control character (escape sequences
+ * must not glue text to a key). */
+static size_t
+redact_word_len(const char *text)
+{
+	size_t	n = 0;
+
+	while (text[n] != '\0' && (unsigned char)text[n] > 0x20 &&
+	    text[n] != 0x7f && strchr("\"',;:()[]{}<>=", text[n]) == NULL)
+		n++;
+	return n;
 }
 
 /* A growing output buffer: redacting a short word makes it longer. */
@@ -182,7 +256,7 @@ redact_text(const char *text)
 			redact_put(&b, REDACT_MARK, strlen(REDACT_MARK));
 			continue;
 		}
-		w = strcspn(text, " \t\r\n\"',;:()[]{}<>=");
+		w = redact_word_len(text);
 		if (w == 0) {
 			redact_put(&b, text++, 1);
 			continue;

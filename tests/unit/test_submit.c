@@ -240,8 +240,11 @@ test_target(void **state)
 	TARGET_CTL("ws-042\\u0085");		/* C1 NEL, escaped */
 	TARGET_CTL("ws-042\xc2\x85");		/* C1 NEL, raw */
 	TARGET_CTL("\\u009bws");		/* C1 CSI */
-	TARGET_CTL("ws\x01");			/* raw C0 */
 #undef TARGET_CTL
+	/* A raw C0 byte is not JSON at all. */
+	sub_bad("{" ACT ",\"target\":\"ws\x01\"," JUS "}",
+	    "JSON text may not hold raw control characters or a byte order "
+	    "mark");
 
 	/* Non-ASCII that is not a control is fine. */
 	sub_ok("{" ACT ",\"target\":\"h\xc3\xb4te-\\u00a0\\u2019\"," JUS "}",
