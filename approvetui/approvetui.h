@@ -36,6 +36,9 @@ void	 sanitize_init(void);
 char	*sanitize(const char *, size_t, size_t, int);
 /* sanitize() of a NUL-terminated string. */
 char	*sanitize_str(const char *, size_t, int);
+/* redact_text() (include/redact.h), then sanitize_str(): outside text
+ * that may hold a credential. */
+char	*sanitize_redacted(const char *, size_t, int);
 /* Columns taken by a sanitized string up to its first newline. */
 int	 sanitize_width(const char *);
 /* Bytes of the longest prefix (up to a newline) within cols columns. */
@@ -59,6 +62,9 @@ struct sig {
 	int64_t		 signed_at;
 };
 
+/* A body parameter as the screen shows it: credentials in the key, and
+ * the value of a secret-named or credential-like parameter, are already
+ * replaced by REDACT_MARK. */
 struct param {
 	char		*key;		/* owned */
 	char		*value;		/* owned; JSON unless a string */
@@ -79,6 +85,11 @@ struct req {
 	size_t		 nsigs;
 	char		**groups;
 	size_t		 ngroups;
+	/* An analyst denied this executor's same action on the same target
+	 * lately (the view's denied_recently); 0 and NULLs when not. */
+	int64_t		 denied_count;
+	char		*denied_by;
+	char		*denied_reason;
 
 	/* From the body; NULL unless trusted. */
 	int		 trusted;	/* digest matches, body parsed */
@@ -122,6 +133,9 @@ struct req	*model_find(const struct model *, const char *);
 void		 model_set_stale(struct model *);
 /* 1 when filter is empty or a substring of action, target or executor. */
 int		 model_matches(const struct req *, const char *);
+/* The deny-memory warning ("denied 2x in the last hour by alice:
+ * REASON"), not yet sanitized; NULL when there is none. Caller frees. */
+char		*model_denied_text(const struct req *);
 /* Up to max earlier final requests on the same target, newest first. */
 size_t		 model_earlier(const struct model *, const struct req *,
 		    const struct req **, size_t);
@@ -149,6 +163,8 @@ struct net {
 	char		 host[256];	/* without brackets */
 	char		 hostport[270];	/* the Host header */
 	int		 port;
+	int		 tls;		/* wss:// */
+	const char	*ca;		/* CA file; NULL: the system's */
 	struct lws_context *ctx;
 	struct lws	*wsi;
 	lws_sorted_usec_list_t sul_retry;
@@ -164,9 +180,11 @@ struct net {
 	int		 dropped;	/* we cut it: keep the status */
 };
 
-/* Parse ws://HOST[:PORT][/] (http:// is taken as ws://). 0 or -1. */
+/* Parse ws:// or wss://HOST[:PORT][/] (http:// is taken as ws://,
+ * https:// as wss://). 0 or -1. */
 int	 net_parse_url(const char *, struct net *, char *, size_t);
-/* Create the lws context. 0 or -1 with err. */
+/* Create the lws context (with TLS for wss://, after checking that the
+ * CA file holds a certificate). 0 or -1 with err. */
 int	 net_init(struct tui *, char *, size_t);
 /* Adopt the keyboard, start the tick and the first connection. */
 int	 net_start(struct tui *, char *, size_t);

@@ -1,9 +1,10 @@
 /*
  * approvetui: the analyst's console. Start-up checks everything it can
- * (usage, the URL, the analyst name, the key file and its permissions)
- * before it touches the terminal, so every error is a plain message on a
- * plain terminal. From then on one loop serves the daemon connection, the
- * keyboard and the clock; the terminal is restored on every way out.
+ * (usage, the URL, the analyst name, the key file and its permissions,
+ * the CA file) before it touches the terminal, so every error is a plain
+ * message on a plain terminal. From then on one loop serves the daemon
+ * connection, the keyboard and the clock; the terminal is restored on
+ * every way out.
  */
 #include <err.h>
 #include <getopt.h>
@@ -27,8 +28,9 @@ static struct tui		main_tui;
 static volatile sig_atomic_t	main_signalled;
 
 #define MAIN_SYNOPSIS \
-	"usage: approvetui [--url ws://HOST:PORT] --analyst NAME --key FILE" \
-	" [--no-bell]\n" \
+	"usage: approvetui [--url ws://HOST:PORT | --url wss://HOST:PORT" \
+	" [--ca FILE]]\n" \
+	"                  --analyst NAME --key FILE [--no-bell]\n" \
 	"       approvetui keygen --out FILE\n" \
 	"       approvetui --help | --version\n"
 
@@ -42,8 +44,15 @@ main_usage(FILE *f)
 	    " deny them,\n"
 	    "each decision signed with your own Ed25519 key.\n"
 	    "\n"
-	    "  --url URL      the daemon (default $APPROVE_URL, else %s;\n"
-	    "                 http:// is taken as ws://)\n"
+	    "  --url URL      the daemon (default $APPROVE_URL, else %s);\n"
+	    "                 wss:// for TLS; http:// is taken as ws://,"
+	    " https:// as wss://\n"
+	    "  --ca FILE      for wss://, the CA certificate (PEM) to trust for"
+	    " the daemon's\n"
+	    "                 certificate, instead of the system's trust store"
+	    "\n"
+	    "                 (default $APPROVE_CA); the certificate is always"
+	    " verified\n"
 	    "  --analyst NAME your analyst name (default $APPROVE_ANALYST)\n"
 	    "  --key FILE     your private key (default $APPROVE_KEY); it must"
 	    " be readable\n"
@@ -148,6 +157,7 @@ main_options(int argc, char **argv, const char **url, const char **key)
 {
 	static const struct option	opts[] = {
 		{ "url", required_argument, NULL, 'u' },
+		{ "ca", required_argument, NULL, 'c' },
 		{ "analyst", required_argument, NULL, 'a' },
 		{ "key", required_argument, NULL, 'k' },
 		{ "no-bell", no_argument, NULL, 'b' },
@@ -161,6 +171,9 @@ main_options(int argc, char **argv, const char **url, const char **key)
 		switch (c) {
 		case 'u':
 			*url = optarg;
+			break;
+		case 'c':
+			main_tui.net.ca = optarg;
 			break;
 		case 'a':
 			main_tui.analyst = optarg;
@@ -195,6 +208,7 @@ main_prepare(int argc, char **argv)
 	url = getenv("APPROVE_URL");
 	key = getenv("APPROVE_KEY");
 	main_tui.analyst = getenv("APPROVE_ANALYST");
+	main_tui.net.ca = getenv("APPROVE_CA");
 	main_tui.bell = 1;
 	main_options(argc, argv, &url, &key);
 	if (main_tui.analyst == NULL || key == NULL)
@@ -205,14 +219,17 @@ main_prepare(int argc, char **argv)
 	if (net_parse_url(url != NULL ? url : TUI_DEFAULT_URL, &main_tui.net,
 	    err, sizeof err) != 0)
 		main_bad(err);
+	/* A CA says TLS was meant: never fall back to plain text. */
+	if (main_tui.net.ca != NULL && !main_tui.net.tls)
+		main_bad("--ca (or $APPROVE_CA) needs a wss:// URL");
 	atexit(main_atexit);
 	if ((main_tui.key = keyfile_load_private(key, err, sizeof err)) ==
 	    NULL)
 		errx(1, "%s", err);
-	if (!isatty(STDIN_FILENO) || !isatty(STDOUT_FILENO))
-		errx(1, "the console needs a terminal on stdin and stdout");
 	if (net_init(&main_tui, err, sizeof err) != 0)
 		errx(1, "%s", err);
+	if (!isatty(STDIN_FILENO) || !isatty(STDOUT_FILENO))
+		errx(1, "the console needs a terminal on stdin and stdout");
 }
 
 /* Serve the connection, the keyboard and the clock until asked to stop;

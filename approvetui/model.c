@@ -5,6 +5,10 @@
  * target, params, justification and on_behalf_of are read from the body,
  * never from the view's own copies. A request that fails is kept, marked
  * with an alarm, and can never be signed.
+ *
+ * Parameters are kept only as the screen may show them, with secrets
+ * already redacted (include/redact.h); the digest, and so what is signed,
+ * still covers the exact body.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -14,6 +18,7 @@
 #include "approvetui.h"
 #include "codec.h"
 #include "json.h"
+#include "redact.h"
 #include "xmalloc.h"
 
 #define MODEL_ALARM_DIGEST	"DIGEST MISMATCH - do not trust"
@@ -40,14 +45,71 @@ model_dup(const cJSON *obj, const char *key)
 	return s == NULL ? NULL : xstrdup(s);
 }
 
-/* Read one body parameter's value: strings as they are, the rest as
- * compact JSON. */
-static char *
-model_param_value(const cJSON *item)
+/* Out of memory in cJSON ends the process, as it does in xmalloc: a
+ * secret must never stay because its replacement could not be made. */
+static cJSON *
+model_json_alloc(cJSON *item)
 {
+	if (item == NULL)
+		abort();
+	return item;
+}
+
+/* Put REDACT_MARK in place of c, a member of an object or an array. */
+static void
+model_redact_item(cJSON *parent, cJSON *c)
+{
+	cJSON	*mark;
+	int	 done;
+
+	mark = model_json_alloc(cJSON_CreateString(REDACT_MARK));
+	if (c->string != NULL)	/* keeps the member's name */
+		done = cJSON_ReplaceItemInObjectCaseSensitive(parent,
+		    c->string, mark);
+	else
+		done = cJSON_ReplaceItemViaPointer(parent, c, mark);
+	if (!done)
+		abort();
+}
+
+/* Replace, inside an object or array, the members whose names say
+ * secret and the strings that look like credentials. */
+static void
+model_redact_json(cJSON *parent)
+{
+	cJSON	*c, *next;
+
+	for (c = parent->child; c != NULL; c = next) {
+		next = c->next;
+		if ((c->string != NULL && redact_name(c->string)) ||
+		    (cJSON_IsString(c) && redact_value(c->valuestring)))
+			model_redact_item(parent, c);
+		else
+			model_redact_json(c);
+	}
+}
+
+/* One body parameter's value as it may be shown: strings as they are,
+ * the rest as compact JSON, secrets redacted. */
+static char *
+model_param_value(const char *key, const cJSON *item)
+{
+	cJSON	*copy;
+	char	*text, *out;
+
+	if (redact_name(key) || (cJSON_IsString(item) &&
+	    redact_value(item->valuestring)))
+		return xstrdup(REDACT_MARK);
 	if (cJSON_IsString(item))
 		return xstrdup(item->valuestring);
-	return json_print(item);
+	copy = model_json_alloc(cJSON_Duplicate(item, 1));
+	model_redact_json(copy);
+	text = json_print(copy);
+	cJSON_Delete(copy);
+	/* Member names can be credential-shaped too. */
+	out = redact_text(text);
+	free(text);
+	return out;
 }
 
 /* Read the request body's fields into r; -1 when they are missing. */
@@ -72,8 +134,8 @@ model_body_fields(struct req *r, const cJSON *body)
 	r->params = xcalloc((size_t)cJSON_GetArraySize(params) + 1,
 	    sizeof *r->params);
 	cJSON_ArrayForEach(item, params) {
-		r->params[n].key = xstrdup(item->string);
-		r->params[n].value = model_param_value(item);
+		r->params[n].key = redact_text(item->string);
+		r->params[n].value = model_param_value(item->string, item);
 		n++;
 	}
 	r->nparams = n;
@@ -174,6 +236,23 @@ model_req_groups(struct req *r, const cJSON *arr)
 	return 0;
 }
 
+/* Parse the deny memory, {"count":N,"by":NAME,"reason":TEXT,...};
+ * -1 when malformed. */
+static int
+model_req_denied(struct req *r, const cJSON *obj)
+{
+	if (obj == NULL || cJSON_IsNull(obj))
+		return 0;
+	if (!cJSON_IsObject(obj) || json_int(obj, "count", 1, INT32_MAX,
+	    &r->denied_count) != 0)
+		return -1;
+	r->denied_by = model_dup(obj, "by");
+	r->denied_reason = model_dup(obj, "reason");
+	if (r->denied_by == NULL || r->denied_reason == NULL)
+		return -1;
+	return 0;
+}
+
 /* Read the view's own fields (not the body's); -1 when malformed. */
 static int
 model_req_fields(struct req *r, const cJSON *v, const char *analyst,
@@ -196,7 +275,9 @@ model_req_fields(struct req *r, const cJSON *v, const char *analyst,
 	    INT32_MAX, &r->approvals_required) != 0 ||
 	    model_req_sigs(r, cJSON_GetObjectItemCaseSensitive(v,
 	    "signatures"), analyst) != 0 || model_req_groups(r,
-	    cJSON_GetObjectItemCaseSensitive(v, "groups")) != 0) {
+	    cJSON_GetObjectItemCaseSensitive(v, "groups")) != 0 ||
+	    model_req_denied(r, cJSON_GetObjectItemCaseSensitive(v,
+	    "denied_recently")) != 0) {
 		snprintf(err, errlen, "request view %s is malformed", id);
 		return -1;
 	}
@@ -257,6 +338,8 @@ model_req_free(struct req *r)
 	free(r->state);
 	free(r->executor);
 	free(r->rule);
+	free(r->denied_by);
+	free(r->denied_reason);
 	free(r->action);
 	free(r->target);
 	free(r->justification);
@@ -424,6 +507,20 @@ model_matches(const struct req *r, const char *filter)
 	return strcasestr(r->action, filter) != NULL ||
 	    strcasestr(r->target, filter) != NULL ||
 	    (r->executor != NULL && strcasestr(r->executor, filter) != NULL);
+}
+
+/* "denied 2x in the last hour by alice: REASON", or NULL. */
+char *
+model_denied_text(const struct req *r)
+{
+	char	*text;
+
+	if (r->denied_count == 0)
+		return NULL;
+	xasprintf(&text, "denied %lldx in the last hour by %s%s%s",
+	    (long long)r->denied_count, r->denied_by,
+	    *r->denied_reason != '\0' ? ": " : "", r->denied_reason);
+	return text;
 }
 
 /* Earlier final requests on the same target, newest first. */

@@ -158,10 +158,10 @@ msg_welcome(struct tui *tui, const cJSON *root, char *err, size_t errlen)
 	return 0;
 }
 
-/* Parse the array member key of views; *out is allocated. -1 on a bad
- * view (nothing is kept). */
+/* Parse the array member key of views, all pending or all final as
+ * pending says; *out is allocated. -1 on a bad view (nothing is kept). */
 static int
-msg_views(struct tui *tui, const cJSON *root, const char *key,
+msg_views(struct tui *tui, const cJSON *root, const char *key, int pending,
     struct req ***out, size_t *n, char *err, size_t errlen)
 {
 	const cJSON	*arr, *v;
@@ -175,8 +175,16 @@ msg_views(struct tui *tui, const cJSON *root, const char *key,
 	*out = xcalloc((size_t)cJSON_GetArraySize(arr) + 1, sizeof **out);
 	*n = 0;
 	cJSON_ArrayForEach(v, arr) {
-		if ((r = model_req_parse(v, tui->analyst, err, errlen)) ==
-		    NULL) {
+		r = model_req_parse(v, tui->analyst, err, errlen);
+		if (r != NULL &&
+		    (strcmp(r->state, "pending") == 0) != pending) {
+			snprintf(err, errlen, "%s", pending ?
+			    "a final request in a snapshot" :
+			    "a pending request in the history");
+			model_req_free(r);
+			r = NULL;
+		}
+		if (r == NULL) {
 			while (*n > 0)
 				model_req_free((*out)[--*n]);
 			free(*out);
@@ -192,19 +200,10 @@ static int
 msg_snapshot(struct tui *tui, const cJSON *root, char *err, size_t errlen)
 {
 	struct req	**reqs;
-	size_t		  n, i;
+	size_t		  n;
 
-	if (msg_views(tui, root, "requests", &reqs, &n, err, errlen) != 0)
+	if (msg_views(tui, root, "requests", 1, &reqs, &n, err, errlen) != 0)
 		return -1;
-	for (i = 0; i < n; i++) {
-		if (strcmp(reqs[i]->state, "pending") != 0) {
-			snprintf(err, errlen, "a final request in a snapshot");
-			while (n > 0)
-				model_req_free(reqs[--n]);
-			free(reqs);
-			return -1;
-		}
-	}
 	if (model_replace_queue(&tui->model, reqs, n) > 0)
 		tui->bell_pending = 1;
 	free(reqs);
@@ -219,7 +218,7 @@ msg_history(struct tui *tui, const cJSON *root, char *err, size_t errlen)
 	struct req	**reqs;
 	size_t		  n;
 
-	if (msg_views(tui, root, "requests", &reqs, &n, err, errlen) != 0)
+	if (msg_views(tui, root, "requests", 0, &reqs, &n, err, errlen) != 0)
 		return -1;
 	model_replace_history(&tui->model, reqs, n);
 	free(reqs);

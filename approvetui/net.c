@@ -7,6 +7,11 @@
  * the delay comes from lws_retry_get_delay_ms() and is scheduled on our own
  * lws_sul, so the header can say when the next try is due. Whatever was
  * shown before a drop is marked stale until a new snapshot replaces it.
+ *
+ * wss:// runs the same over TLS. The daemon's certificate is always
+ * verified, its name or address included: against the --ca file alone
+ * when one is given, else against the system's trust store. There is no
+ * way to turn that off.
  */
 #include <fcntl.h>
 #include <stdio.h>
@@ -16,12 +21,15 @@
 #include <unistd.h>
 
 #include "approvetui.h"
+#include "fileio.h"
 #include "xmalloc.h"
 
 #define NET_RX_MAX		(32 * 1024 * 1024)	/* one message */
 #define NET_STABLE_MS		5000	/* up this long: reset the back-off */
 #define NET_PROTOCOL		"approvetui-console"
 #define NET_KEYBOARD		"approvetui-keyboard"
+#define NET_CA_MAX		(1024 * 1024)	/* a CA file */
+#define NET_PEM_CERT		"-----BEGIN CERTIFICATE-----"
 
 static const uint32_t net_backoff_ms[] = { 250, 500, 1000, 2000, 4000, 5000 };
 
@@ -46,10 +54,10 @@ static const struct lws_protocols net_protocols[] = {
 	{ NULL, NULL, 0, 0, 0, NULL, 0 }
 };
 
-/* Split HOST[:PORT] (HOST may be a bracketed IPv6 address) into net.
- * 0 or -1. */
+/* Split HOST[:PORT] (HOST may be a bracketed IPv6 address) into net;
+ * the port defaults to defport. 0 or -1. */
 static int
-net_parse_hostport(const char *s, size_t len, struct net *net)
+net_parse_hostport(const char *s, size_t len, int defport, struct net *net)
 {
 	const char	*end = s + len, *host = s, *p;
 	size_t		 hlen, i;
@@ -75,7 +83,7 @@ net_parse_hostport(const char *s, size_t len, struct net *net)
 	}
 	memcpy(net->host, host, hlen);
 	net->host[hlen] = '\0';
-	net->port = 80;
+	net->port = defport;
 	if (p == end)
 		return 0;
 	if (*p++ != ':' || p == end || end - p > 5)
@@ -91,36 +99,63 @@ net_parse_hostport(const char *s, size_t len, struct net *net)
 	return 0;
 }
 
-/* Parse the daemon URL into host, port and the Host header. */
+/* The URL schemes, the web's taken as the WebSocket's. */
+static const struct {
+	const char	*prefix;
+	int		 tls;
+} net_schemes[] = {
+	{ "ws://", 0 },
+	{ "http://", 0 },
+	{ "wss://", 1 },
+	{ "https://", 1 },
+};
+
+/* Parse the daemon URL into host, port, TLS and the Host header. */
 int
 net_parse_url(const char *url, struct net *net, char *err, size_t errlen)
 {
-	const char	*rest, *path;
+	const char	*rest = NULL, *path, *scheme;
+	size_t		 i, n;
 
-	if (strncmp(url, "ws://", 5) == 0)
-		rest = url + 5;
-	else if (strncmp(url, "http://", 7) == 0)
-		rest = url + 7;
-	else {
-		snprintf(err, errlen, "%s: the URL must start with ws:// (or "
-		    "http://, taken as ws://)", url);
+	for (i = 0; i < LWS_ARRAY_SIZE(net_schemes) && rest == NULL; i++) {
+		n = strlen(net_schemes[i].prefix);
+		if (strncmp(url, net_schemes[i].prefix, n) == 0) {
+			rest = url + n;
+			net->tls = net_schemes[i].tls;
+		}
+	}
+	if (rest == NULL) {
+		snprintf(err, errlen, "%s: the URL must start with ws:// or "
+		    "wss:// (http:// is taken as ws://, https:// as wss://)",
+		    url);
 		return -1;
 	}
+	scheme = net->tls ? "wss" : "ws";
 	path = rest + strcspn(rest, "/");
 	if (*path != '\0' && strcmp(path, "/") != 0 &&
 	    strcmp(path, PROTO_CONSOLE_PATH) != 0) {
 		snprintf(err, errlen, "%s: give the daemon's address only, "
-		    "as ws://HOST:PORT", url);
+		    "as %s://HOST:PORT", url, scheme);
 		return -1;
 	}
-	if (net_parse_hostport(rest, (size_t)(path - rest), net) != 0) {
-		snprintf(err, errlen, "%s: expected ws://HOST:PORT", url);
+	if (net_parse_hostport(rest, (size_t)(path - rest), net->tls ? 443 :
+	    80, net) != 0) {
+		snprintf(err, errlen, "%s: expected %s://HOST:PORT", url,
+		    scheme);
+		return -1;
+	}
+	/* libwebsockets checks the certificate against the Host header cut
+	 * at its first colon, which an IPv6 address would never pass. */
+	if (net->tls && strchr(net->host, ':') != NULL) {
+		snprintf(err, errlen, "%s: wss:// needs a host name or an IPv4 "
+		    "address (the certificate check cannot take an IPv6 "
+		    "address)", url);
 		return -1;
 	}
 	snprintf(net->hostport, sizeof net->hostport,
 	    strchr(net->host, ':') != NULL ? "[%s]:%d" : "%s:%d", net->host,
 	    net->port);
-	snprintf(net->url, sizeof net->url, "ws://%s", net->hostport);
+	snprintf(net->url, sizeof net->url, "%s://%s", scheme, net->hostport);
 	return 0;
 }
 
@@ -150,6 +185,8 @@ net_connect(lws_sorted_usec_list_t *sul)
 	i.local_protocol_name = NET_PROTOCOL;
 	i.pwsi = &net->wsi;
 	i.retry_and_idle_policy = &net_retry;
+	/* Full verification: no LCCSCF_ALLOW_* flag, ever. */
+	i.ssl_connection = net->tls ? LCCSCF_USE_SSL : 0;
 	net->phase = NET_CONNECTING;
 	net->dropped = 0;
 	net_tui(net)->dirty |= DIRTY_CONTENT;
@@ -257,6 +294,22 @@ net_peer_close(struct tui *tui, const unsigned char *in, size_t len)
 	tui->net.dropped = 1;
 }
 
+/* A connection attempt failed: say why, in words for a TLS failure. */
+static void
+net_connect_error(struct tui *tui, const char *in)
+{
+	char	why[TUI_STATUS_MAX];
+
+	if (in == NULL)
+		net_lost(tui, "cannot connect", 14);
+	else if (tui->net.tls && strstr(in, "SSL") != NULL) {
+		snprintf(why, sizeof why, "TLS failed: certificate not trusted "
+		    "or not for this host, or not a TLS port (%s)", in);
+		net_lost(tui, why, strlen(why));
+	} else
+		net_lost(tui, in, strlen(in));
+}
+
 /* The WebSocket's events. */
 static int
 net_callback(struct lws *wsi, enum lws_callback_reasons reason, void *user,
@@ -266,10 +319,7 @@ net_callback(struct lws *wsi, enum lws_callback_reasons reason, void *user,
 
 	switch (reason) {
 	case LWS_CALLBACK_CLIENT_CONNECTION_ERROR:
-		if (in == NULL)
-			net_lost(tui, "cannot connect", 14);
-		else
-			net_lost(tui, in, strlen(in));
+		net_connect_error(tui, in);
 		break;
 	case LWS_CALLBACK_CLIENT_ESTABLISHED:
 		tui->net.phase = NET_CHALLENGED;
@@ -330,11 +380,39 @@ net_tick(lws_sorted_usec_list_t *sul)
 	lws_sul_schedule(net->ctx, 0, &net->sul_tick, net_tick, us);
 }
 
+/* Check that the CA file can be read and holds a certificate: lws would
+ * only log (to nowhere) and then fail every connection. 0 or -1. */
+static int
+net_check_ca(const char *path, char *err, size_t errlen)
+{
+	char	*pem, why[512];
+	size_t	 len;
+	int	 found;
+
+	if (strcmp(path, "-") == 0) {	/* stdin is the terminal */
+		snprintf(err, errlen, "--ca needs a file, not -");
+		return -1;
+	}
+	if (fileio_read(path, NET_CA_MAX, &pem, &len, why, sizeof why) != 0) {
+		snprintf(err, errlen, "--ca: %s", why);
+		return -1;
+	}
+	found = strstr(pem, NET_PEM_CERT) != NULL;
+	free(pem);
+	if (!found) {
+		snprintf(err, errlen, "--ca %s: no PEM certificate (%s) in "
+		    "the file", path, NET_PEM_CERT);
+		return -1;
+	}
+	return 0;
+}
+
 /* Create the lws context (before the terminal is taken over). */
 int
 net_init(struct tui *tui, char *err, size_t errlen)
 {
 	struct lws_context_creation_info	info;
+	struct net				*net = &tui->net;
 
 	/* lws would log to stderr, under the screen. */
 	lws_set_log_level(0, NULL);
@@ -343,7 +421,17 @@ net_init(struct tui *tui, char *err, size_t errlen)
 	info.protocols = net_protocols;
 	info.user = tui;
 	info.fd_limit_per_thread = 16;
-	if ((tui->net.ctx = lws_create_context(&info)) == NULL) {
+	if (net->tls) {
+		info.options |= LWS_SERVER_OPTION_DO_SSL_GLOBAL_INIT;
+		if (net->ca != NULL) {
+			if (net_check_ca(net->ca, err, errlen) != 0)
+				return -1;
+			/* Like curl --cacert: this CA, not the system's. */
+			info.client_ssl_ca_filepath = net->ca;
+			info.options |= LWS_SERVER_OPTION_DISABLE_OS_CA_CERTS;
+		}
+	}
+	if ((net->ctx = lws_create_context(&info)) == NULL) {
 		snprintf(err, errlen, "cannot create the libwebsockets "
 		    "context");
 		return -1;

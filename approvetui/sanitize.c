@@ -19,6 +19,11 @@
  * combine with the console's own characters. When the terminal is not
  * UTF-8 every non-ASCII character is escaped. A literal backslash is left
  * alone: text that looks like an escape is as inert as the escape.
+ *
+ * Free text that may hold a credential goes through sanitize_redacted():
+ * redact_text() first, on the text as it came (a tab or a newline still
+ * separates words there, and so does anything that will be escaped), then
+ * the neutralising above.
  */
 #include <langinfo.h>
 #include <stdarg.h>
@@ -30,6 +35,7 @@
 #include <wctype.h>
 
 #include "approvetui.h"
+#include "redact.h"
 #include "xmalloc.h"
 
 #define SANITIZE_MARKS_MAX	3	/* combining marks on one base */
@@ -276,6 +282,56 @@ char *
 sanitize_str(const char *text, size_t max, int flags)
 {
 	return sanitize(text, strlen(text), max, flags);
+}
+
+/* Bytes of s (len of them) before the first character that sanitize()
+ * escapes, tab, newline and carriage return apart; *brk is that
+ * character's length (0 at the end). */
+static size_t
+sanitize_span(const char *s, size_t len, size_t *brk)
+{
+	const unsigned char	*u = (const unsigned char *)s;
+	size_t			 i = 0, n;
+	uint32_t		 cp = 0;
+
+	for (*brk = 0; i < len; i += n) {
+		n = sanitize_decode(u + i, len - i, &cp);
+		if (n == 0 || (cp < 0x20 && cp != '\t' && cp != '\n' &&
+		    cp != '\r') || (cp >= 0x7f && sanitize_cp_width(cp) < 0)) {
+			*brk = n == 0 ? 1 : n;
+			break;
+		}
+	}
+	return i;
+}
+
+/* Hide credentials, then neutralise; caller frees. Whatever will show
+ * as an escape ends a word, as whitespace does, so that a control or an
+ * invisible character glued to a token does not hide it from
+ * redact_text(). */
+char *
+sanitize_redacted(const char *text, size_t max, int flags)
+{
+	struct sanitize_buf	 b = { NULL, 0, 0 };
+	char			*word, *redacted, *out;
+	size_t			 len = strlen(text), n, brk;
+
+	sanitize_grow(&b, len);
+	b.p[0] = '\0';
+	while (len > 0) {
+		n = sanitize_span(text, len, &brk);
+		word = xstrndup(text, n);
+		redacted = redact_text(word);
+		sanitize_put(&b, redacted, strlen(redacted));
+		free(redacted);
+		free(word);
+		sanitize_put(&b, text + n, brk);
+		text += n + brk;
+		len -= n + brk;
+	}
+	out = sanitize_str(b.p, max, flags);
+	free(b.p);
+	return out;
 }
 
 /* Length and columns of the character at the start of a sanitized string

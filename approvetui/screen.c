@@ -1,9 +1,10 @@
 /*
  * Drawing. The screen is redrawn from the model, once per loop iteration
  * when something set a dirty bit, never from a handler or a signal. Text
- * that came from outside goes through sanitize() on its way here, so
- * ncurses only ever receives printable characters. Colour is never the
- * only sign of anything: every coloured state also has a word or a marker.
+ * that came from outside goes through sanitize_redacted() on its way here,
+ * so credentials are hidden and ncurses only ever receives printable
+ * characters. Colour is never the only sign of anything: every coloured
+ * state also has a word or a marker.
  *
  *	row 0		header: connection, pending count, who, clock
  *	row 1		column titles
@@ -32,6 +33,7 @@
 #define SCREEN_SOON_MS		(5 * 60 * 1000)
 #define SCREEN_EARLIER_MAX	5
 #define SCREEN_LIST_X		13	/* the list's first text column */
+#define SCREEN_DENIED_MARK	'D'	/* denied lately, in the list */
 
 enum screen_pair {
 	PAIR_RED = 1,
@@ -98,7 +100,9 @@ static const char *const screen_help_text[] = {
 	"  offline. Offline rows are marked ~ (stale) and cannot be decided;",
 	"  the console reconnects by itself and reloads the queue.",
 	"  The list is ordered by time left, soonest first. ! means under",
-	"  5 minutes, !! under 1 minute or an integrity alarm.",
+	"  5 minutes, !! under 1 minute or an integrity alarm. D: an analyst",
+	"  denied the same action on the same target from the same executor",
+	"  in the last hour; the detail says who and why.",
 	"  APPROVALS shows approvals so far / needed; \"you\": you signed.",
 	"",
 	"WHAT TO TRUST",
@@ -110,6 +114,8 @@ static const char *const screen_help_text[] = {
 	"  UNTRUSTED TEXT FROM THE AGENT: it may lie or try to persuade you.",
 	"  Control and invisible characters from the agent are shown as",
 	"  escapes such as \\x1b or <U+202E>; they cannot change the screen.",
+	"  Secrets (parameters named like password or token, values and words",
+	"  that look like keys or tokens) are shown as [REDACTED].",
 	"  The digest fingerprint in the approve prompt is the first 16 hex",
 	"  digits of the SHA-256 of the request you are signing.",
 };
@@ -206,14 +212,15 @@ screen_put(int y, int x, int cols, const char *safe, attr_t attr)
 	return w;
 }
 
-/* Draw outside text at (y, x) cut to cols; returns the columns used. */
+/* Draw outside text at (y, x) cut to cols, credentials redacted;
+ * returns the columns used. */
 static int
 screen_text(int y, int x, int cols, const char *raw, attr_t attr)
 {
 	char	*safe;
 	int	 w;
 
-	safe = sanitize_str(raw, SANITIZE_UNLIMITED, 0);
+	safe = sanitize_redacted(raw, SANITIZE_UNLIMITED, 0);
 	w = screen_put(y, x, cols, safe, attr);
 	free(safe);
 	return w;
@@ -291,7 +298,7 @@ screen_state(const struct tui *tui, char *buf, size_t len)
 static void
 screen_header(const struct tui *tui)
 {
-	char	state[64], count[64], who[400], clock[16];
+	char	state[64], count[64], who[400], clock[16], *safe;
 	attr_t	sattr;
 	int	x = 1;
 
@@ -300,15 +307,18 @@ screen_header(const struct tui *tui)
 	    PAIR_GREEN : PAIR_RED);
 	snprintf(count, sizeof count, "  |  %zu pending  |  ",
 	    tui->model.nqueue);
+	/* Ours: a checked name and URL, never redacted. */
 	snprintf(who, sizeof who, "%s @ %s", tui->analyst, tui->net.url);
+	safe = sanitize_str(who, SANITIZE_UNLIMITED, 0);
 	screen_time(model_now_ms(), WHEN_CLOCK, clock, sizeof clock);
 	attron(A_REVERSE);
 	mvhline(0, 0, ' ', COLS);
 	x += screen_put(0, x, COLS - 11, state, A_REVERSE | sattr);
 	x += screen_put(0, x, COLS - 11 - x, count, A_REVERSE);
-	screen_text(0, x, COLS - 11 - x, who, A_REVERSE);
+	screen_put(0, x, COLS - 11 - x, safe, A_REVERSE);
 	screen_put(0, COLS - 9, 8, clock, A_REVERSE);
 	attroff(A_REVERSE);
+	free(safe);
 }
 
 /* How many rows the list gets: a third of the middle, at least 3. */
@@ -365,9 +375,14 @@ screen_queue_row(int y, const struct req *r, int selected)
 	}
 	if (r->stale)
 		mvaddch(y, 3, '~');
+	if (r->denied_count > 0) {
+		attron(A_BOLD | screen_pair(PAIR_RED));
+		mvaddch(y, 4, SCREEN_DENIED_MARK);
+		attroff(A_BOLD | screen_pair(PAIR_RED));
+	}
 	screen_left(r->expires_at, left, sizeof left);
-	mvprintw(y, 4, "%8s", left);
-	mvchgat(y, 4, 8, urgency, PAIR_NUMBER(urgency), NULL);
+	mvprintw(y, 5, "%7s", left);
+	mvchgat(y, 5, 7, urgency, PAIR_NUMBER(urgency), NULL);
 	if (!r->trusted) {
 		screen_put(y, SCREEN_LIST_X, COLS - SCREEN_LIST_X, r->alarm,
 		    A_BOLD | screen_pair(PAIR_RED));
@@ -405,7 +420,7 @@ screen_queue_list(const struct tui *tui, struct req **vis, size_t n,
 	};
 	size_t	i, top;
 
-	mvaddstr(1, 4, "    LEFT");
+	mvaddstr(1, 5, "   LEFT");
 	mvchgat(1, 0, -1, A_BOLD, 0, NULL);
 	screen_row(1, screen_queue_pct, titles, A_BOLD);
 	if (n == 0) {
@@ -449,7 +464,7 @@ screen_add_wrapped(struct screen_lines *ls, enum screen_kind kind,
 	} while (p != NULL);
 }
 
-/* Add a labelled field: printf-style, sanitized, wrapped. */
+/* Add a labelled field: printf-style, redacted, sanitized, wrapped. */
 static void
 screen_field(struct screen_lines *ls, const char *label, attr_t attr,
     const char *fmt, ...) __attribute__((format(printf, 4, 5)));
@@ -464,7 +479,7 @@ screen_field(struct screen_lines *ls, const char *label, attr_t attr,
 	if (vasprintf(&raw, fmt, ap) < 0)
 		raw = xstrdup("?");
 	va_end(ap);
-	safe = sanitize_str(raw, SANITIZE_UNLIMITED, 0);
+	safe = sanitize_redacted(raw, SANITIZE_UNLIMITED, 0);
 	screen_add_wrapped(ls, LINE_TEXT, label, safe,
 	    COLS - SCREEN_LABEL - 3, attr);
 	free(safe);
@@ -479,13 +494,14 @@ screen_box(struct screen_lines *ls, const char *raw)
 
 	screen_add(ls, LINE_BOX_TOP, NULL, xstrdup(" UNTRUSTED TEXT FROM "
 	    "THE AGENT: justification "), A_BOLD | screen_pair(PAIR_YELLOW));
-	safe = sanitize_str(raw, SANITIZE_UNLIMITED, SANITIZE_NEWLINES);
+	safe = sanitize_redacted(raw, SANITIZE_UNLIMITED, SANITIZE_NEWLINES);
 	screen_add_wrapped(ls, LINE_BOX_TEXT, NULL, safe, COLS - 6, 0);
 	free(safe);
 	screen_add(ls, LINE_BOX_BOTTOM, NULL, xstrdup(""), 0);
 }
 
-/* One line per body parameter, "key = value". */
+/* One line per body parameter, "key = value" (secrets already
+ * redacted by the model). */
 static void
 screen_params(struct screen_lines *ls, const struct req *r)
 {
@@ -582,6 +598,19 @@ screen_earlier(struct screen_lines *ls, const struct tui *tui,
 	}
 }
 
+/* The warning that an analyst denied the same thing lately. */
+static void
+screen_denied(struct screen_lines *ls, const struct req *r)
+{
+	char	*text;
+
+	if ((text = model_denied_text(r)) == NULL)
+		return;
+	screen_field(ls, "! WARNING", A_BOLD | screen_pair(PAIR_RED), "%s",
+	    text);
+	free(text);
+}
+
 /* The detail of a request whose body could not be verified. */
 static void
 screen_detail_alarm(struct screen_lines *ls, const struct req *r)
@@ -637,6 +666,7 @@ screen_detail_pending(struct screen_lines *ls, const struct tui *tui,
 	if (r->stale)
 		screen_field(ls, "STALE", A_BOLD | screen_pair(PAIR_YELLOW),
 		    "offline: this may be out of date and cannot be decided");
+	screen_denied(ls, r);
 	if (!r->trusted) {
 		screen_detail_alarm(ls, r);
 		return;
@@ -664,6 +694,7 @@ screen_detail_final(struct screen_lines *ls, const struct req *r)
 {
 	char	at[32];
 
+	screen_denied(ls, r);
 	if (!r->trusted) {
 		screen_detail_alarm(ls, r);
 		return;
@@ -876,8 +907,8 @@ screen_confirm(const struct tui *tui)
 	if ((r = model_find(&tui->model, tui->prompt.id)) == NULL ||
 	    !r->trusted)
 		return;
-	action = sanitize_str(r->action, SANITIZE_UNLIMITED, 0);
-	target = sanitize_str(r->target, SANITIZE_UNLIMITED, 0);
+	action = sanitize_redacted(r->action, SANITIZE_UNLIMITED, 0);
+	target = sanitize_redacted(r->target, SANITIZE_UNLIMITED, 0);
 	snprintf(tail, sizeof tail, " (digest %.*s)? [y/N]", TUI_FINGERPRINT,
 	    tui->prompt.digest);
 	avail = COLS - 1 - 12 - sanitize_width(tail);

@@ -1,8 +1,10 @@
 #!/bin/sh
 # approvetui driven through tmux against a real daemon: signed approvals
-# and denials reach the executor and verify independently, a daemon
-# restart shows offline then connected with the queue restored, and agent
-# text full of escape sequences cannot touch the screen.
+# and denials reach the executor and verify independently, a resubmission
+# of what was just denied is flagged, secrets in a request never reach the
+# screen, a daemon restart shows offline then connected with the queue
+# restored, agent text full of escape sequences cannot touch the screen,
+# and wss:// connects only to a certificate from the CA it was given.
 
 # Inside tmux this script runs the console itself, noting its pid, stderr
 # and exit status in PREFIX.pid, PREFIX.err and PREFIX.rc.
@@ -114,6 +116,17 @@ chmod 644 "$T/loose.key"
 err=$("$BIN/approvetui" --analyst bob --key "$T/loose.key" 2>&1 </dev/null)
 expect_eq "a group/other-readable key is refused" 1 $?
 expect_match "and the error says why" "permissions 0644 are too open" "$err"
+"$BIN/approvetui" --url ws://127.0.0.1:1 --ca "$T/bob.key.pub" \
+    --analyst bob --key "$T/bob.key" >/dev/null 2>&1 </dev/null
+expect_eq "--ca with a ws:// URL is a usage error (no silent plain text)" 64 $?
+err=$("$BIN/approvetui" --url wss://127.0.0.1:1 --ca "$T/nope.pem" \
+    --analyst bob --key "$T/bob.key" 2>&1 </dev/null)
+expect_eq "a missing CA file is refused" 1 $?
+expect_match "and the error names it" "nope.pem: No such file" "$err"
+err=$("$BIN/approvetui" --url wss://127.0.0.1:1 --ca "$T/bob.key.pub" \
+    --analyst bob --key "$T/bob.key" 2>&1 </dev/null)
+expect_eq "a CA file without a certificate is refused" 1 $?
+expect_match "and the error says so" "no PEM certificate" "$err"
 
 adm analyst add bob --pubkey "$T/bob.key.pub" --group soc >/dev/null
 start_daemon || { not_ok "daemon starts"; finish; exit 1; }
@@ -191,6 +204,27 @@ expect_eq "the executor sees bob's reason" "denied bob scope too broad — ask I
 check "the denial's signature verifies independently" \
     "$PY" "$HERE/indep_verify.py" "$T/trusted" <"$T/w3.json"
 expect_eq "the other request is untouched" pending "$(state "$ID2")"
+
+# Deny memory: the same executor asks again for what bob just denied. The
+# row is marked D and the detail says who denied it and why. The request
+# also carries secrets, which the screen shows as [REDACTED].
+ID5=$(submit '{"action":"isolate_host","target":"ws-044","params":{"db_password":"hunter2","ticket":"INC-9"},"justification":"retry; call the API with Authorization: Bearer s3cr3t-t0k3n-v4lue","timeout_s":400}')
+expect_pane "the resubmission is marked D in the list" \
+    '^.{4}D +[0-9]+:[0-9]{2} isolate_host +ws-044 '
+keys j
+expect_pane "its detail warns who denied it and why" \
+    '^ ! WARNING +denied 1x in the last hour by bob: scope too broad'
+expect_pane "a secret-named parameter is redacted" \
+    'db_password = \[REDACTED\]'
+expect_pane "a bearer token in the justification is redacted" \
+    'Authorization: Bearer \[REDACTED\]'
+expect_eq "no secret is on the screen" 0 \
+    "$(pane | grep -c 'hunter2\|s3cr3t')"
+if pane | grep -Eq '^.{4}D .*ws-043'; then
+	not_ok "an unrelated row is not marked"
+else ok "an unrelated row is not marked"; fi
+api DELETE "/v1/requests/$ID5" >/dev/null
+expect_pane "the resubmission goes when cancelled" '^ connected +\| +1 pending'
 
 # The history shows the outcomes, signers and reasons.
 keys h
@@ -287,6 +321,85 @@ expect_eq "and restores the terminal" 0 \
     "$(tm display-message -p -t quiet:0 '#{alternate_on}')"
 expect_eq "neither wrote anything on stderr" "" \
     "$(cat "$T/ring.err" "$T/quiet.err")"
+
+# TLS: the daemon restarted with a certificate from a throwaway CA for
+# 127.0.0.1. The console trusts that CA alone (--ca): it connects, and
+# refuses another CA's certificate, a certificate for another name, and a
+# plain-text daemon behind a wss:// URL.
+stop_daemon
+openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes \
+    -keyout "$T/ca.key" -out "$T/ca.pem" -days 1 -subj /CN=test-ca \
+    >/dev/null 2>&1
+openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes \
+    -keyout "$T/other.key" -out "$T/other.pem" -days 1 -subj /CN=other-ca \
+    >/dev/null 2>&1
+openssl req -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes \
+    -keyout "$T/server.key" -out "$T/server.csr" -subj /CN=127.0.0.1 \
+    >/dev/null 2>&1
+printf 'subjectAltName=IP:127.0.0.1\nextendedKeyUsage=serverAuth\n' \
+    >"$T/server.ext"
+check "a server certificate for 127.0.0.1 is made" openssl x509 -req \
+    -in "$T/server.csr" -CA "$T/ca.pem" -CAkey "$T/ca.key" \
+    -CAcreateserial -days 1 -extfile "$T/server.ext" -out "$T/server.pem"
+"$PY" -c 'import json, sys
+c = json.load(open(sys.argv[1]))
+c["tls"] = {"cert": sys.argv[2], "key": sys.argv[3]}
+json.dump(c, open(sys.argv[4], "w"))' "$CFG" "$T/server.pem" "$T/server.key" \
+    "$T/tls.json"
+"$BIN/approvald" -c "$T/tls.json" serve 2>>"$T/daemon.log" &
+DAEMON_PID=$!
+n=0
+while ! curl -sf --cacert "$T/ca.pem" "https://127.0.0.1:$PORT/healthz" \
+    >/dev/null 2>&1 && [ $n -lt 100 ]; do sleep 0.05; n=$((n + 1)); done
+check "the daemon serves over TLS" curl -sf --cacert "$T/ca.pem" \
+    "https://127.0.0.1:$PORT/healthz"
+# A plain-text listener stands in for a daemon without TLS.
+PLAIN_PORT=$(free_port)
+"$PY" -c 'import socket, sys, time
+s = socket.socket()
+s.bind(("127.0.0.1", int(sys.argv[1])))
+s.listen(4)
+s.settimeout(1)
+end = time.time() + 30
+while time.time() < end:
+    try:
+        c, _ = s.accept()
+    except socket.timeout:
+        continue
+    c.sendall(b"HTTP/1.1 400 Bad Request\r\n\r\n")
+    c.close()' "$PLAIN_PORT" &
+PLAIN=$!
+for name in tls other name plain; do
+	case $name in
+	tls) url=wss://127.0.0.1:$PORT ca=$T/ca.pem ;;
+	other) url=wss://127.0.0.1:$PORT ca=$T/other.pem ;;
+	name) url=https://localhost:$PORT ca=$T/ca.pem ;;
+	plain) url=wss://127.0.0.1:$PLAIN_PORT ca=$T/ca.pem ;;
+	esac
+	tm new-session -d -s $name -x 100 -y 30 "$(console $name --url "$url" \
+	    --ca "$ca" --analyst bob --key "$T/bob.key" --no-bell)"
+done
+if wait_pane '^ connected ' 10 tls; then ok "wss:// with --ca connects"
+else not_ok "wss:// with --ca connects"; pane tls | sed 's/^/#   | /'; fi
+expect_match "the header names the wss:// URL" \
+    "bob @ wss://127.0.0.1:$PORT" "$(pane tls | head -1)"
+if wait_pane 'isolate_host +ws-060' 5 tls; then ok "the queue comes over TLS"
+else not_ok "the queue comes over TLS"; fi
+for name in other name plain; do
+	if wait_pane 'offline: TLS failed' 10 $name; then
+		ok "$name: refused, and the status says TLS failed"
+	else not_ok "$name: refused, and the status says TLS failed"
+		pane $name | sed 's/^/#   | /'; fi
+	if pane $name | head -1 | grep -q connected; then
+		not_ok "$name: never connected"
+	else ok "$name: never connected"; fi
+done
+kill "$PLAIN" 2>/dev/null
+for name in tls other name plain; do kill -TERM "$(cat "$T/$name.pid")"; done
+expect_eq "SIGTERM ends each as a signal would" "143 143 143 143" \
+    "$(for n in tls other name plain; do exit_status $n; done | xargs)"
+expect_eq "none wrote anything on stderr" "" \
+    "$(cat "$T/tls.err" "$T/other.err" "$T/name.err" "$T/plain.err")"
 
 tm kill-server
 finish

@@ -3,7 +3,9 @@
  * socket: views are believed only when the digest matches the body and
  * are rendered from the body; the login and every decision are signed
  * over the exact bytes of CONTRACT §4 and §5; anything out of order cuts
- * the connection; nothing is signed that the analyst may not decide.
+ * the connection; nothing is signed that the analyst may not decide;
+ * secrets in a body are never kept for the screen, and the deny memory
+ * is read and worded.
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -22,6 +24,7 @@
 #include "codec.h"
 #include "decision.h"
 #include "json.h"
+#include "redact.h"
 #include "xmalloc.h"
 
 #define DUP_BODY "{\"action\":\"a\",\"target\":\"t\",\"target\":\"u\"," \
@@ -29,6 +32,15 @@
 #define BODY_OK	"{\"action\":\"isolate_host\",\"target\":\"ws-042\"," \
 		"\"params\":{\"ticket\":\"INC-7\",\"n\":3}," \
 		"\"justification\":\"EDR alert\",\"on_behalf_of\":\"alice\"}"
+#define BODY_SECRETS "{\"action\":\"isolate_host\",\"target\":\"ws-042\"," \
+		"\"params\":{\"ticket\":\"INC-7\"," \
+		"\"db_password\":\"hunter2\"," \
+		"\"note\":\"key AKIAIOSFODNN7EXAMPLE\"," \
+		"\"hdr\":\"Bearer abc\"," \
+		"\"conn\":{\"user\":\"svc\",\"api_key\":{\"v\":1},\"n\":2}," \
+		"\"list\":[\"ok\",\"AKIAIOSFODNN7EXAMPLE\"]," \
+		"\"AKIAIOSFODNN7EXAMPLE\":1,\"token\":42}," \
+		"\"justification\":\"EDR alert\"}"
 
 /* A request view of body in state; digest_of names the bytes the digest
  * is computed over (body itself for an honest view). */
@@ -173,6 +185,115 @@ test_you_signed(void **state)
 	assert_true(r->you_signed);
 	assert_int_equal(r->nsigs, 1);
 	model_req_free(r);
+	free(v);
+}
+
+/* view with one more member, text ("\"key\":value"). */
+static char *
+view_plus(const char *view, const char *member)
+{
+	char	*out;
+
+	xasprintf(&out, "%.*s,%s}", (int)strlen(view) - 1, view, member);
+	return out;
+}
+
+static void
+test_params_redacted(void **state)
+{
+	char		*v, hex[PROTO_SHA256_HEX];
+	struct req	*r;
+
+	v = make_view("req_1", "pending", BODY_SECRETS, BODY_SECRETS, "ws-042",
+	    60000, "");
+	r = parse_view(v);
+	assert_true(r->trusted);
+	/* The digest, and so what is signed, is of the exact bytes. */
+	codec_sha256_hex(BODY_SECRETS, strlen(BODY_SECRETS), hex);
+	assert_string_equal(r->digest, hex);
+	assert_int_equal(r->nparams, 8);
+	assert_string_equal(r->params[0].value, "INC-7");
+	assert_string_equal(r->params[1].key, "db_password");
+	assert_string_equal(r->params[1].value, REDACT_MARK);
+	assert_string_equal(r->params[2].value, REDACT_MARK);
+	assert_string_equal(r->params[3].value, REDACT_MARK);
+	/* Inside JSON values: secret names and credential-like strings. */
+	assert_string_equal(r->params[4].value,
+	    "{\"user\":\"svc\",\"api_key\":\"[REDACTED]\",\"n\":2}");
+	assert_string_equal(r->params[5].value, "[\"ok\",\"[REDACTED]\"]");
+	/* A credential as a name; a secret name hides a number too. */
+	assert_string_equal(r->params[6].key, REDACT_MARK);
+	assert_string_equal(r->params[6].value, "1");
+	assert_string_equal(r->params[7].key, "token");
+	assert_string_equal(r->params[7].value, REDACT_MARK);
+	model_req_free(r);
+	free(v);
+}
+
+static void
+test_denied_recently(void **state)
+{
+	char		*v, *w, *text, *safe;
+	struct req	*r;
+
+	v = honest_view("req_1", 60000);
+	r = parse_view(v);
+	assert_int_equal(r->denied_count, 0);
+	assert_null(model_denied_text(r));
+	model_req_free(r);
+	w = view_plus(v, "\"denied_recently\":null");
+	r = parse_view(w);
+	assert_null(model_denied_text(r));
+	model_req_free(r);
+	free(w);
+	w = view_plus(v, "\"denied_recently\":{\"count\":2,\"by\":\"alice\","
+	    "\"reason\":\"ws-042 is the CFO's laptop\",\"last_at\":5}");
+	r = parse_view(w);
+	assert_non_null(r);
+	text = model_denied_text(r);
+	assert_string_equal(text, "denied 2x in the last hour by alice: ws-042 "
+	    "is the CFO's laptop");
+	free(text);
+	model_req_free(r);
+	free(w);
+	/* by and reason are outside text: redacted, then neutralised. */
+	w = view_plus(v, "\"denied_recently\":{\"count\":1,\"by\":"
+	    "\"\\u001b[2Jbob\",\"reason\":\"key AKIAIOSFODNN7EXAMPLE\\u202e\","
+	    "\"last_at\":5}");
+	r = parse_view(w);
+	text = model_denied_text(r);
+	safe = sanitize_redacted(text, SANITIZE_UNLIMITED, 0);
+	assert_string_equal(safe, "denied 1x in the last hour by \\x1b[2Jbob: "
+	    "key [REDACTED]<U+202E>");
+	free(safe);
+	free(text);
+	model_req_free(r);
+	free(w);
+	free(v);
+}
+
+static void
+test_denied_recently_malformed(void **state)
+{
+	static const char *const bad[] = {
+		"\"denied_recently\":\"yes\"",
+		"\"denied_recently\":{\"count\":0,\"by\":\"a\","
+		    "\"reason\":\"r\"}",
+		"\"denied_recently\":{\"count\":\"2\",\"by\":\"a\","
+		    "\"reason\":\"r\"}",
+		"\"denied_recently\":{\"count\":2,\"reason\":\"r\"}",
+		"\"denied_recently\":{\"count\":2,\"by\":\"a\"}",
+		"\"denied_recently\":{\"count\":2,\"by\":1,\"reason\":\"r\"}",
+	};
+	char	*v, *w;
+	size_t	 i;
+
+	v = honest_view("req_1", 60000);
+	for (i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+		w = view_plus(v, bad[i]);
+		assert_null(parse_view(w));
+		free(w);
+	}
 	free(v);
 }
 
@@ -573,8 +694,25 @@ test_url(void **state)
 	assert_string_equal(net.hostport, "[::1]:8470");
 	assert_int_equal(net_parse_url("ws://host", &net, err, sizeof err), 0);
 	assert_int_equal(net.port, 80);
+	assert_false(net.tls);
 	assert_int_equal(net_parse_url("wss://host:1", &net, err, sizeof err),
+	    0);
+	assert_true(net.tls);
+	assert_string_equal(net.url, "wss://host:1");
+	assert_int_equal(net_parse_url("https://127.0.0.1/", &net, err,
+	    sizeof err), 0);
+	assert_true(net.tls);
+	assert_int_equal(net.port, 443);
+	assert_string_equal(net.url, "wss://127.0.0.1:443");
+	assert_int_equal(net_parse_url("ws://h:1", &net, err, sizeof err), 0);
+	assert_false(net.tls);
+	/* The certificate check cannot take an IPv6 address. */
+	assert_int_equal(net_parse_url("wss://[::1]:8470", &net, err,
+	    sizeof err), -1);
+	assert_int_equal(net_parse_url("ftp://host:1", &net, err, sizeof err),
 	    -1);
+	assert_int_equal(net_parse_url("wss://host:1/other", &net, err,
+	    sizeof err), -1);
 	assert_int_equal(net_parse_url("ws://host:99999", &net, err,
 	    sizeof err), -1);
 	assert_int_equal(net_parse_url("ws://host:1/other", &net, err,
@@ -625,6 +763,9 @@ main(void)
 		cmocka_unit_test(test_view_disagrees_with_body),
 		cmocka_unit_test(test_view_malformed),
 		cmocka_unit_test(test_you_signed),
+		cmocka_unit_test(test_params_redacted),
+		cmocka_unit_test(test_denied_recently),
+		cmocka_unit_test(test_denied_recently_malformed),
 		cmocka_unit_test(test_queue_order_and_resolve),
 		cmocka_unit_test(test_history_is_bounded_and_matches_target),
 		cmocka_unit_test(test_filter),

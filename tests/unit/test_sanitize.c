@@ -240,6 +240,69 @@ test_wrap(void **state)
 	assert_string_equal(next, "\xe6\x97\xa5");
 }
 
+/* sanitize_redacted(s, flags) against want. */
+static void
+expect_redacted(const char *s, int flags, const char *want)
+{
+	char	*out;
+
+	out = sanitize_redacted(s, SANITIZE_UNLIMITED, flags);
+	assert_string_equal(out, want);
+	if ((flags & SANITIZE_NEWLINES) == 0)
+		assert_inert(out);
+	free(out);
+}
+
+static void
+test_redacted_credentials(void **state)
+{
+	expect_redacted("key AKIAIOSFODNN7EXAMPLE for s3", 0,
+	    "key [REDACTED] for s3");
+	expect_redacted("use apv_0123456789abcdef0123456789abcdef0123456789abcd"
+	    "ef0123456789abcdef now", 0, "use [REDACTED] now");
+	expect_redacted("jwt=eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxIn0.c2ln", 0,
+	    "jwt=[REDACTED]");
+	expect_redacted("secret wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY end",
+	    0, "secret [REDACTED] end");
+}
+
+static void
+test_redacted_keeps_indicators(void **state)
+{
+	/* What an analyst must see stays: words, hosts, hashes, ids. */
+	expect_redacted("EDR alert 5521: beaconing to 203.0.113.9 from ws-042",
+	    0, "EDR alert 5521: beaconing to 203.0.113.9 from ws-042");
+	expect_redacted("sha256 e3b0c44298fc1c149afbf4c8996fb92427ae41e464"
+	    "9b934ca495991b7852b855", 0, "sha256 e3b0c44298fc1c149afbf4c8996"
+	    "fb92427ae41e4649b934ca495991b7852b855");
+	expect_redacted("see req_01a2043e89ada571976f836380e53169", 0,
+	    "see req_01a2043e89ada571976f836380e53169");
+}
+
+static void
+test_redacted_before_neutralised(void **state)
+{
+	/* Redaction sees the tab that separates the token from "Bearer";
+	 * after neutralising it would be one word, "Bearer\tabc...". */
+	expect_redacted("Authorization: Bearer\tabc123", 0,
+	    "Authorization: Bearer\\t[REDACTED]");
+	/* A PEM block across lines, in text where newlines are kept. */
+	expect_redacted("key:\n-----BEGIN PRIVATE KEY-----\nMIIEvQIBADANBg\n"
+	    "-----END PRIVATE KEY-----\nthanks", SANITIZE_NEWLINES,
+	    "key:\n[REDACTED]\nthanks");
+	/* A control glued to a token ends the word (BEL here), and is
+	 * still made visible. */
+	expect_redacted("\x1b]0;AKIAIOSFODNN7EXAMPLE\x07\x1b[2J", 0,
+	    "\\x1b]0;[REDACTED]\\x07\\x1b[2J");
+	/* So do an invisible character and a byte of invalid UTF-8. */
+	expect_redacted("AKIAIOSFODNN7EXAMPLE\xe2\x80\x8b", 0,
+	    "[REDACTED]<U+200B>");
+	expect_redacted("\xff" "AKIAIOSFODNN7EXAMPLE", 0, "\\xff[REDACTED]");
+	/* Printable text around them is not cut into words. */
+	expect_redacted("caf\xc3\xa9 \xe6\x97\xa5\xe6\x9c\xac", 0,
+	    "caf\xc3\xa9 \xe6\x97\xa5\xe6\x9c\xac");
+}
+
 static void
 test_ascii_terminal(void **state)
 {
@@ -274,6 +337,9 @@ main(void)
 		cmocka_unit_test(test_clip),
 		cmocka_unit_test(test_wrap),
 		cmocka_unit_test(test_ascii_terminal),
+		cmocka_unit_test(test_redacted_credentials),
+		cmocka_unit_test(test_redacted_keeps_indicators),
+		cmocka_unit_test(test_redacted_before_neutralised),
 	};
 
 	if (setlocale(LC_ALL, "C.UTF-8") == NULL)
