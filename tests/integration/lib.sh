@@ -86,13 +86,21 @@ JSON
 }
 
 # start_daemon: serve in the background and wait until /healthz answers.
+# With APPROVE_VALGRIND=1 the daemon runs under valgrind (make valgrind):
+# any error or definite leak makes it exit 99, which stop_daemon reports.
 start_daemon() {
-	"$BIN/approvald" -c "$CFG" serve 2>>"$T/daemon.log" &
+	if [ "${APPROVE_VALGRIND:-0}" = 1 ]; then
+		valgrind -q --error-exitcode=99 --leak-check=full \
+		    --errors-for-leak-kinds=definite --show-leak-kinds=definite \
+		    "$BIN/approvald" -c "$CFG" serve 2>>"$T/daemon.log" &
+	else
+		"$BIN/approvald" -c "$CFG" serve 2>>"$T/daemon.log" &
+	fi
 	DAEMON_PID=$!
 	i=0
 	while ! curl -sf "$URL/healthz" >/dev/null 2>&1; do
 		i=$((i + 1))
-		if [ $i -gt 100 ] || ! kill -0 "$DAEMON_PID" 2>/dev/null; then
+		if [ $i -gt 400 ] || ! kill -0 "$DAEMON_PID" 2>/dev/null; then
 			echo "# daemon did not start:"; tail -5 "$T/daemon.log"
 			return 1
 		fi
