@@ -35,6 +35,7 @@
 #include <wctype.h>
 
 #include "approvetui.h"
+#include "codec.h"
 #include "redact.h"
 #include "xmalloc.h"
 
@@ -134,40 +135,6 @@ sanitize_putf(struct sanitize_buf *b, const char *fmt, ...)
 	sanitize_put(b, tmp, (size_t)n);
 }
 
-/* Decode one UTF-8 sequence: its length, or 0 when it is not valid
- * (overlong, surrogate, beyond U+10FFFF, cut short). */
-static size_t
-sanitize_decode(const unsigned char *s, size_t left, uint32_t *cp)
-{
-	size_t		n, i;
-	uint32_t	c;
-
-	if (s[0] < 0x80) {
-		*cp = s[0];
-		return 1;
-	}
-	if (s[0] >= 0xc2 && s[0] <= 0xdf)
-		n = 2, c = s[0] & 0x1f;
-	else if (s[0] >= 0xe0 && s[0] <= 0xef)
-		n = 3, c = s[0] & 0x0f;
-	else if (s[0] >= 0xf0 && s[0] <= 0xf4)
-		n = 4, c = s[0] & 0x07;
-	else
-		return 0;
-	if (n > left)
-		return 0;
-	for (i = 1; i < n; i++) {
-		if ((s[i] & 0xc0) != 0x80)
-			return 0;
-		c = (c << 6) | (s[i] & 0x3f);
-	}
-	if ((n == 3 && c < 0x800) || (n == 4 && c < 0x10000) ||
-	    c > 0x10ffff || (c >= 0xd800 && c <= 0xdfff))
-		return 0;
-	*cp = c;
-	return n;
-}
-
 /* 1 for a code point in sanitize_hidden. */
 static int
 sanitize_is_hidden(uint32_t cp)
@@ -259,7 +226,7 @@ sanitize(const char *text, size_t len, size_t max, int flags)
 	sanitize_grow(&b, len < 64 ? 64 : len);
 	b.p[0] = '\0';
 	while (i < len) {
-		n = sanitize_decode(s + i, len - i, &cp);
+		n = codec_utf8_decode(text + i, len - i, &cp);
 		if (i + (n == 0 ? 1 : n) > max)
 			break;
 		if (n == 0) {
@@ -290,12 +257,11 @@ sanitize_str(const char *text, size_t max, int flags)
 static size_t
 sanitize_span(const char *s, size_t len, size_t *brk)
 {
-	const unsigned char	*u = (const unsigned char *)s;
 	size_t			 i = 0, n;
 	uint32_t		 cp = 0;
 
 	for (*brk = 0; i < len; i += n) {
-		n = sanitize_decode(u + i, len - i, &cp);
+		n = codec_utf8_decode(s + i, len - i, &cp);
 		if (n == 0 || (cp < 0x20 && cp != '\t' && cp != '\n' &&
 		    cp != '\r') || (cp >= 0x7f && sanitize_cp_width(cp) < 0)) {
 			*brk = n == 0 ? 1 : n;
@@ -343,7 +309,7 @@ sanitize_next(const char *s, int *width)
 	size_t		n;
 	int		w;
 
-	n = sanitize_decode((const unsigned char *)s, strlen(s), &cp);
+	n = codec_utf8_decode(s, strlen(s), &cp);
 	if (n == 0) {
 		*width = 1;	/* never produced by sanitize(): be safe */
 		return 1;

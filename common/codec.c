@@ -83,21 +83,23 @@ codec_sha256_hex(const void *data, size_t len, char out[PROTO_SHA256_HEX])
 	codec_hex(hash, sizeof hash, out);
 }
 
-/* Length of the UTF-8 sequence at s (at most left bytes), 0 when invalid. */
-static size_t
-codec_utf8_seq(const unsigned char *s, size_t left)
+size_t
+codec_utf8_decode(const char *str, size_t left, uint32_t *cp)
 {
-	size_t		n, i;
-	uint32_t	cp;
+	const unsigned char	*s = (const unsigned char *)str;
+	size_t			 n, i;
+	uint32_t		 c;
 
-	if (s[0] < 0x80)
+	if (s[0] < 0x80) {
+		*cp = s[0];
 		return 1;
+	}
 	if (s[0] >= 0xc2 && s[0] <= 0xdf)
-		n = 2, cp = s[0] & 0x1f;
+		n = 2, c = s[0] & 0x1f;
 	else if (s[0] >= 0xe0 && s[0] <= 0xef)
-		n = 3, cp = s[0] & 0x0f;
+		n = 3, c = s[0] & 0x0f;
 	else if (s[0] >= 0xf0 && s[0] <= 0xf4)
-		n = 4, cp = s[0] & 0x07;
+		n = 4, c = s[0] & 0x07;
 	else
 		return 0;
 	if (n > left)
@@ -105,22 +107,23 @@ codec_utf8_seq(const unsigned char *s, size_t left)
 	for (i = 1; i < n; i++) {
 		if ((s[i] & 0xc0) != 0x80)
 			return 0;
-		cp = (cp << 6) | (s[i] & 0x3f);
+		c = (c << 6) | (s[i] & 0x3f);
 	}
-	if ((n == 3 && cp < 0x800) || (n == 4 && cp < 0x10000) ||
-	    cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff))
+	if ((n == 3 && c < 0x800) || (n == 4 && c < 0x10000) ||
+	    c > 0x10ffff || (c >= 0xd800 && c <= 0xdfff))
 		return 0;
+	*cp = c;
 	return n;
 }
 
 int
 codec_utf8_valid(const char *s, size_t len)
 {
-	const unsigned char	*p = (const unsigned char *)s;
-	size_t			 i = 0, n;
+	uint32_t	cp;
+	size_t		i = 0, n;
 
 	while (i < len) {
-		if ((n = codec_utf8_seq(p + i, len - i)) == 0)
+		if ((n = codec_utf8_decode(s + i, len - i, &cp)) == 0)
 			return 0;
 		i += n;
 	}

@@ -23,6 +23,9 @@ void	 codec_hex(const uint8_t *, size_t, char *);
 void	 codec_sha256(const void *, size_t, uint8_t[32]);
 void	 codec_sha256_hex(const void *, size_t, char[PROTO_SHA256_HEX]);
 
+/* Decode the UTF-8 sequence at s (at most left bytes) into *cp; its
+ * length, or 0 when it is not well-formed (overlong, surrogate, cut). */
+size_t	 codec_utf8_decode(const char *, size_t, uint32_t *);
 /* 1 when the bytes are well-formed UTF-8 (no overlongs, no surrogates). */
 int	 codec_utf8_valid(const char *, size_t);
 /* 1 when the bytes hold a C0 control, DEL or a C1 control (U+0080-9F). */
