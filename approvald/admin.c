@@ -93,6 +93,28 @@ admin_commit(struct store *s, const char *event, const char *name)
 	return 0;
 }
 
+/* Step a bound INSERT of a new analyst or executor and commit it with its
+ * audit entry ("<what>_added"); 0, or -1 having said why. */
+static int
+admin_insert(struct store *s, sqlite3_stmt *st, const char *what,
+    const char *name)
+{
+	char	event[32];
+
+	if (sqlite3_step(st) != SQLITE_DONE) {
+		fprintf(stderr, "approvald: %s %s: %s\n", what, name,
+		    sqlite3_extended_errcode(s->db) ==
+		    SQLITE_CONSTRAINT_PRIMARYKEY ? "already exists" :
+		    store_errmsg(s));
+		sqlite3_reset(st);
+		store_rollback(s);
+		return -1;
+	}
+	sqlite3_reset(st);
+	snprintf(event, sizeof event, "%s_added", what);
+	return admin_commit(s, event, name);
+}
+
 /* Collect repeated --flag VALUE options into a JSON array text. */
 static char *
 admin_collect(int argc, char **argv, const char *flag, int names)
@@ -177,17 +199,7 @@ admin_analyst_add(struct store *s, int argc, char **argv)
 	sqlite3_bind_blob(st, 2, pk, sizeof pk, SQLITE_STATIC);
 	sqlite3_bind_text(st, 3, groups, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(st, 4, clock_now_ms());
-	if (sqlite3_step(st) != SQLITE_DONE) {
-		fprintf(stderr, "approvald: analyst %s: %s\n", name,
-		    sqlite3_extended_errcode(s->db) ==
-		    SQLITE_CONSTRAINT_PRIMARYKEY ? "already exists" :
-		    store_errmsg(s));
-		sqlite3_reset(st);
-		store_rollback(s);
-		goto out;
-	}
-	sqlite3_reset(st);
-	if (admin_commit(s, "analyst_added", name) == 0) {
+	if (admin_insert(s, st, "analyst", name) == 0) {
 		printf("analyst %s added\n", name);
 		rc = 0;
 	}
@@ -301,17 +313,7 @@ admin_executor_add(struct store *s, int argc, char **argv)
 	sqlite3_bind_blob(st, 2, hash, sizeof hash, SQLITE_STATIC);
 	sqlite3_bind_text(st, 3, scopes, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(st, 4, clock_now_ms());
-	if (sqlite3_step(st) != SQLITE_DONE) {
-		fprintf(stderr, "approvald: executor %s: %s\n", name,
-		    sqlite3_extended_errcode(s->db) ==
-		    SQLITE_CONSTRAINT_PRIMARYKEY ? "already exists" :
-		    store_errmsg(s));
-		sqlite3_reset(st);
-		store_rollback(s);
-		goto out;
-	}
-	sqlite3_reset(st);
-	if (admin_commit(s, "executor_added", name) == 0) {
+	if (admin_insert(s, st, "executor", name) == 0) {
 		printf("%s\n", token);
 		rc = 0;
 	}
