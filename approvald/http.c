@@ -367,8 +367,19 @@ http_check_length(struct http_session *hs)
 	long	len;
 
 	if (lws_hdr_copy(hs->wsi, buf, sizeof buf,
-	    WSI_TOKEN_HTTP_CONTENT_LENGTH) <= 0)
-		return 0;
+	    WSI_TOKEN_HTTP_CONTENT_LENGTH) <= 0) {
+		/* Without a length there is either no body, or chunks, which
+		 * libwebsockets 4.1 does not pass on: refuse those plainly. */
+		if (lws_hdr_total_length(hs->wsi,
+		    WSI_TOKEN_HTTP_TRANSFER_ENCODING) <= 0) {
+			http_submit(hs);
+			return 0;
+		}
+		hs->close_after = 1;
+		http_respond_error(hs, 411, "bad_request", "send the body "
+		    "with Content-Length; chunked bodies are not accepted");
+		return -1;
+	}
 	len = strtol(buf, NULL, 10);
 	if (len < 0 || (size_t)len > hs->d->cfg.limits.max_body_bytes) {
 		hs->close_after = 1;

@@ -113,6 +113,11 @@ expect_eq "target over 256 bytes is 400" 400 "${r%% *}"
 head -c 70000 /dev/zero | tr '\0' a > "$T/big.txt"
 r=$(curl -s -o "$T/big.out" -w '%{http_code}' -H "Authorization: Bearer $TOKEN" --data-binary @"$T/big.txt" "$URL/v1/requests")
 expect_eq "oversized body is 413" "413 payload_too_large" "$r $(jget "$(cat "$T/big.out")" error.code)"
+r=$(curl -s -m 5 -o /dev/null -w '%{http_code}' -X POST -H "Authorization: Bearer $TOKEN" "$URL/v1/requests")
+expect_eq "a POST without a body is answered at once (400)" 400 "$r"
+r=$(curl -s -m 5 -o /dev/null -w '%{http_code}' -H "Authorization: Bearer $TOKEN" -H 'Transfer-Encoding: chunked' \
+    --data-binary '{"action":"block_ip","target":"203.0.113.9","justification":"x"}' "$URL/v1/requests")
+expect_eq "a chunked body is refused at once (411)" 411 "$r"
 r=$(curl -s -o /dev/null -w '%{http_code}' -H "Authorization: Bearer $TOKEN" "$URL/v1/nothing")
 expect_eq "unknown path is 404" 404 "$r"
 r=$(curl -s -o /dev/null -w '%{http_code}' "$URL/healthz")
