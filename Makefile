@@ -86,19 +86,116 @@ check: deps
 	$(MAKE) all units
 	$(MAKE) BUILD=build-san CFLAGS="-O1 -g -fsanitize=address,undefined \
 	    -fno-sanitize-recover=all -fno-omit-frame-pointer" all units
-	sh tests/run.sh build build-san
+	$(MAKE) fuzz-build
+	FUZZ_BUILD=$(FUZZ) sh tests/run.sh build build-san
 
 demo: deps
 	$(MAKE) all
 	sh scripts/demo.sh
 
+# The integration suite with the daemon under valgrind (slow; not in check).
+valgrind: deps all
+	APPROVE_VALGRIND=1 sh tests/run.sh build
+
 install: all
-	install -d $(DESTDIR)$(PREFIX)/bin
+	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/man/man1 \
+	    $(DESTDIR)$(PREFIX)/share/man/man8
 	install -m 0755 $(PROGS) $(DESTDIR)$(PREFIX)/bin
+	install -m 0644 man/approvectl.1 man/approvetui.1 \
+	    $(DESTDIR)$(PREFIX)/share/man/man1
+	install -m 0644 man/approvald.8 $(DESTDIR)$(PREFIX)/share/man/man8
 
 clean:
-	rm -rf build build-san
+	rm -rf build build-san build-fuzz
 
-.PHONY: all units deps check demo install clean
+.PHONY: all units deps check demo valgrind install clean
 
 -include $(shell find $(BUILD) -name '*.d' 2>/dev/null)
+
+# ------------------------------------------------------------------ Fuzzing
+#
+# libFuzzer targets for every parser of outside input, built with clang,
+# AddressSanitizer and UndefinedBehaviorSanitizer into build-fuzz/ from the
+# sources themselves. tests/fuzz/fuzz_NAME.c is a target, corpus/NAME/ its
+# seeds, crashers/NAME/ the inputs that once crashed it (replayed by every
+# run). The targets run one at a time: the machine is shared.
+#
+#   make fuzz		run each for FUZZ_SECONDS (60); the corpus grows
+#			in build-fuzz/corpus/NAME/, crashes go to
+#			build-fuzz/crashes/NAME/
+#   make fuzz-smoke	run each for FUZZ_SMOKE_SECONDS (5), one TAP line
+#			each; make check runs it through tests/run.sh
+
+FUZZ		 = build-fuzz
+FUZZ_CC		?= clang-14
+FUZZ_SECONDS	?= 60
+FUZZ_SMOKE_SECONDS ?= 5
+FUZZ_SAN	 = -fsanitize=address,undefined -fno-sanitize-recover=all
+FUZZ_CFLAGS	 = -std=c11 -D_GNU_SOURCE $(WARN) -Iinclude -Iapprovald \
+		   -Iapprovectl -Iapprovetui \
+		   $(shell pkg-config --cflags $(PKGS) 2>/dev/null) \
+		   -O1 -g -fno-omit-frame-pointer $(FUZZ_SAN)
+FUZZ_NAMES	 = submit message config keyfile trusted view sanitize console
+FUZZ_SRC_submit	 = approvald/submit.c approvald/config.c approvald/policy.c
+FUZZ_SRC_message = approvald/message.c
+FUZZ_SRC_config	 = approvald/config.c approvald/policy.c approvald/submit.c
+FUZZ_SRC_view	 = approvectl/ctl_report.c
+FUZZ_SRC_sanitize = approvetui/sanitize.c
+# Nothing the console target runs draws: no screen.c.
+FUZZ_SRC_console = $(filter-out approvetui/screen.c,$(TUI_SRC))
+
+fuzz_obj = $(patsubst %.c,$(FUZZ)/obj/%.o,$(1))
+
+$(FUZZ)/obj/%.o: %.c
+	@mkdir -p $(dir $@)
+	@echo "  CC  $< (fuzz)"
+	@$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer-no-link -MMD -MP \
+	    -c -o $@ $<
+
+# A target links its harness, common/ and the program sources it needs.
+define fuzz_prog
+$(FUZZ)/fuzz_$(1): $(call fuzz_obj,tests/fuzz/fuzz_$(1).c $(COMMON_SRC) \
+    $(FUZZ_SRC_$(1)))
+	$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer -o $$@ $$^ $(LDLIBS)
+endef
+$(foreach n,$(FUZZ_NAMES),$(eval $(call fuzz_prog,$(n))))
+
+fuzz-build: $(patsubst %,$(FUZZ)/fuzz_%,$(FUZZ_NAMES))
+
+fuzz: fuzz-build
+	sh tests/fuzz/fuzz.sh -k $(FUZZ) $(FUZZ_SECONDS) $(FUZZ_NAMES)
+
+fuzz-smoke: fuzz-build
+	sh tests/fuzz/fuzz.sh $(FUZZ) $(FUZZ_SMOKE_SECONDS) $(FUZZ_NAMES)
+
+.PHONY: fuzz fuzz-build fuzz-smoke
+
+-include $(shell find $(FUZZ) -name '*.d' 2>/dev/null)
+
+# ---------------------------------------------------------------- Benchmark
+#
+# The load generators in bench/ (C, on libwebsockets, plain sockets,
+# hiredis and SQLite) against a fresh daemon on loopback, and one table
+# of the results; docs/PERFORMANCE.md says what each figure means. Not
+# part of make check: the targets are measured here, never asserted in
+# tests.
+#
+#   make bench			install what bench/deps.sh lists, build,
+#				run every scenario BENCH_RUNS (3) times
+#   make bench BENCH_ONLY="1 3"	only these scenarios
+
+BENCH_RUNS	?= 3
+BENCH_ONLY	?= 1 2 3 4 5 6 7
+BENCH_PROG	 = $(BUILD)/bench/approvebench
+
+$(BENCH_PROG): $(call obj,$(wildcard bench/*.c)) $(BUILD)/obj/schema.o $(LIB)
+	@mkdir -p $(dir $@)
+	$(CC) $(XCFLAGS) $(LDFLAGS) -o $@ $^ -lhiredis -lpthread $(LDLIBS)
+
+bench: deps
+	sh bench/deps.sh
+	$(MAKE) all $(BENCH_PROG)
+	BENCH_RUNS="$(BENCH_RUNS)" BENCH_ONLY="$(BENCH_ONLY)" \
+	    sh bench/run.sh $(BUILD)
+
+.PHONY: bench

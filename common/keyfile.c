@@ -61,10 +61,11 @@ keyfile_generate(const char *path, char *err, size_t errlen)
 	return rc;
 }
 
-/* Read a private key file after checking that only its owner can read it. */
+/* Read a private key file after checking that only its owner can read
+ * it; *len bytes, then a NUL. */
 static int
-keyfile_read_private(const char *path, char *line, size_t size, char *err,
-    size_t errlen)
+keyfile_read_private(const char *path, char *line, size_t size, size_t *len,
+    char *err, size_t errlen)
 {
 	struct stat	 st;
 	ssize_t		 n;
@@ -90,11 +91,26 @@ keyfile_read_private(const char *path, char *line, size_t size, char *err,
 		goto bad;
 	}
 	line[n] = '\0';
+	*len = (size_t)n;
 	close(fd);
 	return 0;
 bad:
 	close(fd);
 	return -1;
+}
+
+int
+keyfile_parse_private_line(char *line, size_t len,
+    uint8_t seed[PROTO_SEED_BYTES])
+{
+	/* One newline, last: no NUL byte or second line may follow the key. */
+	if (len == 0 || strcspn(line, "\n") != len - 1 ||
+	    line[len - 1] != '\n' || strncmp(line, KEYFILE_PRIVATE_TAG,
+	    strlen(KEYFILE_PRIVATE_TAG)) != 0)
+		return -1;
+	line[len - 1] = '\0';
+	return codec_b64_decode_exact(line + strlen(KEYFILE_PRIVATE_TAG), seed,
+	    PROTO_SEED_BYTES);
 }
 
 struct keypair *
@@ -106,15 +122,10 @@ keyfile_load_private(const char *path, char *err, size_t errlen)
 	size_t		 len;
 	int		 ok;
 
-	if (keyfile_read_private(path, line, sizeof line, err, errlen) != 0)
+	if (keyfile_read_private(path, line, sizeof line, &len, err,
+	    errlen) != 0)
 		return NULL;
-	len = strcspn(line, "\n");
-	ok = line[len] == '\n' && line[len + 1] == '\0';
-	line[len] = '\0';
-	ok = ok && strncmp(line, KEYFILE_PRIVATE_TAG,
-	    strlen(KEYFILE_PRIVATE_TAG)) == 0 &&
-	    codec_b64_decode_exact(line + strlen(KEYFILE_PRIVATE_TAG), seed,
-	    sizeof seed) == 0;
+	ok = keyfile_parse_private_line(line, len, seed) == 0;
 	sodium_memzero(line, sizeof line);
 	if (!ok) {
 		snprintf(err, errlen, "%s: not an ed25519 private key file",

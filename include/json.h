@@ -1,8 +1,8 @@
 /*
  * Strict JSON for input from outside: well-formed UTF-8, nothing after the
  * value, bounded depth, no duplicate keys (two readers of one body must
- * never see two different requests) and no NUL escapes (cJSON would cut the
- * string there).
+ * never see two different requests), no control character but white space
+ * and no NUL escape (cJSON would cut a string at a NUL).
  */
 #ifndef APPROVE_JSON_H
 #define APPROVE_JSON_H

@@ -39,6 +39,11 @@ struct trusted {
 int		 keyfile_generate(const char *, char *, size_t);
 /* Load a private key; refuses a file readable by group or others. */
 struct keypair	*keyfile_load_private(const char *, char *, size_t);
+/* Parse the len bytes (and a NUL) of a private key file, which must be
+ * exactly "ed25519-private <base64>\n", into the seed; the newline is cut
+ * off. 0 or -1. */
+int		 keyfile_parse_private_line(char *, size_t,
+		    uint8_t[PROTO_SEED_BYTES]);
 void		 keyfile_free(struct keypair *);
 /* Parse "ed25519 <base64>" (no signer); 0 or -1. */
 int		 keyfile_parse_public(const char *, uint8_t[PROTO_PK_BYTES]);

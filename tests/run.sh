@@ -38,5 +38,14 @@ for build in "$@"; do
 		tally "$rc" "$t"
 	done
 done
+# The fuzz targets, once: make check builds them and names their folder.
+if [ -n "${FUZZ_BUILD:-}" ]; then
+	echo "# fuzz smoke: $FUZZ_BUILD"
+	sh "$top/tests/fuzz/fuzz.sh" "$top/$FUZZ_BUILD" \
+	    "${FUZZ_SMOKE_SECONDS:-5}" >"$out" 2>&1
+	rc=$?
+	cat "$out"
+	tally "$rc" "fuzz smoke"
+fi
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ]
