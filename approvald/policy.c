@@ -133,14 +133,44 @@ policy_cidr_parse(const char *str, struct cidr *out)
 	return 0;
 }
 
+/*
+ * Read a target as an address the way the tools behind an action would,
+ * so that no spelling slips past a network rule: strict IPv4 and IPv6,
+ * then the legacy IPv4 forms inet_aton() and ping accept ("10.1",
+ * "0xa.1.2.3", "010.1.2.3", "167837955"), and IPv6 addresses that carry an
+ * IPv4 one (mapped ::ffff:a.b.c.d, compatible ::a.b.c.d, NAT64
+ * 64:ff9b::a.b.c.d) as that IPv4 address.
+ */
+static int
+policy_target_parse(const char *target, struct cidr *t)
+{
+	static const uint8_t	nat64[12] = { 0, 0x64, 0xff, 0x9b };
+	static const uint8_t	zero[12];
+	struct in_addr		a4;
+
+	if (policy_addr_parse(target, t) != 0) {
+		if (inet_aton(target, &a4) == 0)
+			return -1;
+		memset(t, 0, sizeof *t);
+		t->family = AF_INET;
+		t->prefix = 32;
+		memcpy(t->addr, &a4, 4);
+		return 0;
+	}
+	if (t->family == AF_INET6 && (memcmp(t->addr, nat64, 12) == 0 ||
+	    (memcmp(t->addr, zero, 12) == 0 && t->addr[12] != 0)))
+		memcpy(t->addr, policy_v4mapped, sizeof policy_v4mapped);
+	policy_unmap(t);
+	return 0;
+}
+
 int
 policy_cidr_match(const struct cidr *c, const char *target)
 {
 	struct cidr	t;
 
-	if (target == NULL || policy_addr_parse(target, &t) != 0)
+	if (target == NULL || policy_target_parse(target, &t) != 0)
 		return 0;
-	policy_unmap(&t);
 	if (t.family != c->family)
 		return 0;
 	return policy_prefix_equal(t.addr, c->addr, c->prefix);

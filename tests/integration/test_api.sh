@@ -53,6 +53,8 @@ r=$(api POST /v1/requests '{"action":"refund","target":"order-2","params":{"amou
 expect_eq "string amount fails closed to review" pending "$(jget "${r#* }" state)"
 r=$(api POST /v1/requests '{"action":"block_ip","target":"::ffff:10.1.2.3","justification":"x"}')
 expect_eq "v4-mapped private address denied" denied "$(jget "${r#* }" state)"
+r=$(api POST /v1/requests '{"action":"block_ip","target":"167837955","justification":"x"}')
+expect_eq "10.1.2.3 spelled as one number is denied" denied "$(jget "${r#* }" state)"
 
 # Scope, auth and unknown actions.
 TOKEN2=$(new_executor narrow refund)

@@ -228,10 +228,10 @@ test_block_ip_public_review(void **state)
 		"8.8.8.8", "172.15.255.255", "172.32.0.0", "11.0.0.1",
 		"9.255.255.255", "2001:db8::1", "::ffff:8.8.8.8", "::2",
 		"fe00::1", "128.0.0.1",
+		/* legacy spelling of 8.1.2.3 (octal), a public address */
+		"010.1.2.3",
 		/* not addresses: the network condition does not hold */
-		"fd00::1%eth0", " 10.1.2.3", "10.1.2.3 ", "10.1.2.3\n",
-		"010.1.2.3", "10.1.2", "0x0a010203", "167837955",
-		"10.1.2.3/32", "host-10.1.2.3", ""
+		"fd00::1%eth0", " 10.1.2.3", "10.1.2.3/32", "host-10.1.2.3", ""
 	};
 	struct policy_result	r;
 	size_t			i;
@@ -489,9 +489,15 @@ test_cidr_match(void **state)
 	assert_true(policy_cidr_match(&c, "::ffff:a01:203"));
 	assert_false(policy_cidr_match(&c, "11.0.0.0"));
 	assert_false(policy_cidr_match(&c, "9.255.255.255"));
-	/* IPv4-compatible (::a.b.c.d) and NAT64 forms are other hosts */
-	assert_false(policy_cidr_match(&c, "::10.1.2.3"));
-	assert_false(policy_cidr_match(&c, "64:ff9b::10.1.2.3"));
+	/* Every spelling a tool would read as 10.1.2.3 is 10.1.2.3. */
+	assert_true(policy_cidr_match(&c, "::10.1.2.3"));
+	assert_true(policy_cidr_match(&c, "64:ff9b::10.1.2.3"));
+	assert_true(policy_cidr_match(&c, "167837955"));
+	assert_true(policy_cidr_match(&c, "0x0a010203"));
+	assert_true(policy_cidr_match(&c, "0xa.1.2.3"));
+	assert_true(policy_cidr_match(&c, "10.1.515"));
+	assert_true(policy_cidr_match(&c, "10.1.2.3 "));
+	assert_false(policy_cidr_match(&c, "::1"));
 	assert_false(policy_cidr_match(&c, "fe80::1%eth0"));
 	assert_false(policy_cidr_match(&c, " 10.1.2.3"));
 	assert_false(policy_cidr_match(&c, NULL));
