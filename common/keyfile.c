@@ -201,6 +201,11 @@ trusted_parse(const char *text, size_t len, struct trusted *t, char *err,
 	int	 lineno = 0;
 
 	memset(t, 0, sizeof *t);
+	/* Lines after a NUL would be dropped unseen, duplicates with them. */
+	if (memchr(text, '\0', len) != NULL) {
+		snprintf(err, errlen, "holds a NUL byte");
+		return -1;
+	}
 	copy = xstrndup(text, len);
 	for (line = copy; line != NULL && *line != '\0'; line = next) {
 		lineno++;
