@@ -373,6 +373,9 @@ console_decide_check(struct console_session *cs, const struct request *r,
 		return *message = "signature does not verify", "bad_signature";
 	if (!request_pending(r))
 		return *message = "request is no longer pending", "not_pending";
+	/* Due for expiry, even if the timer has not fired yet. */
+	if (clock_now_ms() >= r->expires_at)
+		return *message = "request has expired", "not_pending";
 	if (r->on_behalf_of != NULL &&
 	    strcmp(r->on_behalf_of, cs->analyst.name) == 0)
 		return *message = "request is on your own behalf",
@@ -583,28 +586,35 @@ console_broadcast(struct console_hub *hub, const struct request *r,
 	free(text);
 }
 
-/* Close the consoles of analysts that were removed (or re-keyed) since
- * they logged in. Runs only when another connection changed the db. */
+/* Close cs when its analyst was removed (or re-keyed) since login. */
+static void
+console_check_one(struct console_hub *hub, struct console_session *cs)
+{
+	struct analyst	a;
+	int		rc;
+
+	if (cs->state != CONSOLE_AUTHED)
+		return;
+	rc = registry_analyst_get(hub->d->store, cs->analyst.name, &a);
+	if (rc == 1 || (rc == 0 && sodium_memcmp(a.pk, cs->analyst.pk,
+	    sizeof a.pk) != 0)) {
+		log_event("info", "event=console_revoked analyst=%s",
+		    cs->analyst.name);
+		console_close(cs, "analyst removed");
+	}
+	registry_analyst_clear(&a);
+}
+
+/* Check every console; runs only when another connection changed the
+ * database. (No `continue` inside the lws list macros: their step is in
+ * the closing macro, so it would spin forever.) */
 static void
 console_check_analysts(struct console_hub *hub)
 {
-	struct console_session	*cs;
-	struct analyst		 a;
-	int			 rc;
-
 	lws_start_foreach_dll_safe(struct lws_dll2 *, d, d1,
 	    hub->sessions.head) {
-		cs = lws_container_of(d, struct console_session, list);
-		if (cs->state != CONSOLE_AUTHED)
-			continue;
-		rc = registry_analyst_get(hub->d->store, cs->analyst.name, &a);
-		if (rc == 1 || (rc == 0 && sodium_memcmp(a.pk, cs->analyst.pk,
-		    sizeof a.pk) != 0)) {
-			log_event("info", "event=console_revoked analyst=%s",
-			    cs->analyst.name);
-			console_close(cs, "analyst removed");
-		}
-		registry_analyst_clear(&a);
+		console_check_one(hub,
+		    lws_container_of(d, struct console_session, list));
 	} lws_end_foreach_dll_safe(d, d1);
 }
 

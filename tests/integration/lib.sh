@@ -98,7 +98,7 @@ start_daemon() {
 	fi
 	DAEMON_PID=$!
 	i=0
-	while ! curl -sf "$URL/healthz" >/dev/null 2>&1; do
+	while ! curl -sf -m 2 "$URL/healthz" >/dev/null 2>&1; do
 		i=$((i + 1))
 		if [ $i -gt 400 ] || ! kill -0 "$DAEMON_PID" 2>/dev/null; then
 			echo "# daemon did not start:"; tail -5 "$T/daemon.log"
@@ -113,6 +113,14 @@ start_daemon() {
 stop_daemon() {
 	[ -n "$DAEMON_PID" ] || return 0
 	kill "$DAEMON_PID" 2>/dev/null
+	i=0
+	while kill -0 "$DAEMON_PID" 2>/dev/null && [ $i -lt 300 ]; do
+		i=$((i + 1)); sleep 0.1
+	done
+	if kill -0 "$DAEMON_PID" 2>/dev/null; then
+		not_ok "daemon ignored SIGTERM for 30 s"
+		kill -9 "$DAEMON_PID" 2>/dev/null
+	fi
 	wait "$DAEMON_PID" 2>/dev/null
 	rc=$?
 	DAEMON_PID=

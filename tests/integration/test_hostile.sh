@@ -10,6 +10,23 @@ adm init >/dev/null 2>&1
 adm analyst add bob --pubkey "$T/bob.key.pub" --group soc >/dev/null
 start_daemon || { not_ok "daemon starts"; finish; exit 1; }
 TOKEN=$(new_executor agent block_ip)
+
+# A console that has not signed in yet, while an admin command changes the
+# database: the daemon's periodic analyst check once spun forever on it.
+"$PY" -c '
+import socket, sys, time
+s = socket.create_connection(("127.0.0.1", int(sys.argv[1])))
+s.sendall(b"GET /v1/console HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\n"
+          b"Connection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n"
+          b"Sec-WebSocket-Version: 13\r\nSec-WebSocket-Protocol: approve-console.v1\r\n\r\n")
+time.sleep(4)' "$PORT" &
+HOLDER=$!
+sleep 0.3
+new_executor bystander block_ip >/dev/null
+sleep 1.5
+expect_eq "serves on while a console waits to sign in and the database changes" \
+    '{"status":"ok"}' "$(curl -s -m 3 "$URL/healthz")"
+wait $HOLDER
 "$PY" "$HERE/hostile.py" "$URL" "$TOKEN" "$T/bob.key" bob
 [ $? -eq 0 ] || NFAIL=$((NFAIL + 1))
 # Cut off for its queue or, when slower than that (valgrind), for not
