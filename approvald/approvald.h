@@ -363,6 +363,10 @@ int		 engine_finalize(struct daemon *, const struct request *,
  * is a deny or completes the quorum. 0, 1 when no longer pending, -1. */
 int		 engine_record(struct daemon *, const struct request *,
 		    const struct signature *);
+/* Expire these requests (those still pending) in one transaction, signed
+ * by the daemon; how many it expired. */
+size_t		 engine_expire(struct daemon *, char[][PROTO_ID_MAX + 1],
+		    size_t, int64_t);
 void		 engine_sign(struct daemon *, const struct request *,
 		    const char *, const char *, int64_t, struct signature *);
 /* After a commit: tell the timer, the consoles and the waiting executors. */

@@ -186,6 +186,68 @@ engine_finalize(struct daemon *d, const struct request *r, const char *state,
 	return 0;
 }
 
+/* Inside an open transaction: expire id if it is still pending, signed
+ * by the daemon. 1 when it was, 0 when not, -1 on a write error. */
+static int
+engine_expire_one(struct daemon *d, const char *id, int64_t now)
+{
+	struct request		*r;
+	struct signature	 sig;
+	int			 rc;
+
+	if ((r = request_load(d->store, id)) == NULL)
+		return 0;
+	if (!request_pending(r)) {
+		request_free(r);
+		return 0;
+	}
+	engine_sign(d, r, "deny", "timeout", now, &sig);
+	rc = engine_finalize_tx(d, r, "expired", &sig, "expired", now);
+	if (rc == 0)
+		rc = engine_insert_sig(d->store, r->id, &sig);
+	if (rc == 0)
+		metrics_count(d->metrics, "requests_final_total",
+		    engine_label(d, r->action), "expired");
+	free(sig.reason);
+	request_free(r);
+	return rc == 0 ? 1 : (rc == 1 ? 0 : -1);
+}
+
+size_t
+engine_expire(struct daemon *d, char ids[][PROTO_ID_MAX + 1], size_t n,
+    int64_t now)
+{
+	size_t	i, done = 0;
+	int	rc = 0;
+	char	*ok = xcalloc(n == 0 ? 1 : n, 1);
+
+	if (store_begin(d->store) != 0) {
+		free(ok);
+		return 0;
+	}
+	for (i = 0; i < n && rc >= 0; i++) {
+		if ((rc = engine_expire_one(d, ids[i], now)) == 1)
+			ok[i] = 1;
+	}
+	if (rc < 0 || store_commit(d->store) != 0) {
+		store_rollback(d->store);
+		log_event("error", "event=expiry_failed count=%zu msg=%s", n,
+		    log_str(store_errmsg(d->store)));
+		free(ok);
+		return 0;
+	}
+	/* One fsync for the batch; now tell everyone. */
+	for (i = 0; i < n; i++) {
+		if (!ok[i])
+			continue;
+		log_event("info", "event=expired id=%s state=expired", ids[i]);
+		engine_released(d, ids[i]);
+		done++;
+	}
+	free(ok);
+	return done;
+}
+
 /* The number of approve signatures on id, inside the transaction. */
 static int
 engine_approvals(struct store *s, const char *id)

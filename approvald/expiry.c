@@ -80,20 +80,6 @@ expiry_due(struct store *s, int64_t now, char ids[][PROTO_ID_MAX + 1],
 	return n;
 }
 
-static void
-expiry_expire(struct daemon *d, const char *id, int64_t now)
-{
-	struct request		*r;
-	struct signature	 sig;
-
-	if ((r = request_load(d->store, id)) == NULL)
-		return;
-	engine_sign(d, r, "deny", "timeout", now, &sig);
-	engine_finalize(d, r, "expired", &sig, "expired");
-	free(sig.reason);
-	request_free(r);
-}
-
 /* The earliest pending expires_at, or 0 when nothing is pending. */
 static int64_t
 expiry_next(struct store *s)
@@ -113,11 +99,11 @@ expiry_run(struct expiry *x)
 {
 	static char	ids[EXPIRY_BATCH][PROTO_ID_MAX + 1];
 	int64_t		now = clock_now_ms(), next;
-	size_t		n, i;
+	size_t		n;
 
 	n = expiry_due(x->d->store, now, ids, EXPIRY_BATCH);
-	for (i = 0; i < n; i++)
-		expiry_expire(x->d, ids[i], now);
+	if (n > 0 && engine_expire(x->d, ids, n, now) == 0)
+		n = 0;	/* the write failed: retry shortly, below */
 	/* A full batch may leave more due: come back after serving others. */
 	next = n == EXPIRY_BATCH ? now : expiry_next(x->d->store);
 	/* Still due after a partial batch: a write failed; retry shortly. */
