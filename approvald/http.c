@@ -16,6 +16,7 @@
 #include "xmalloc.h"
 
 #define HTTP_AUTH_MAX	300
+#define HTTP_CAP_LOG_MS	60000
 
 enum http_route {
 	ROUTE_NONE,
@@ -48,6 +49,10 @@ struct http_session {
 
 /* Answers prepared but not yet written out, for the drain on SIGTERM. */
 static size_t	http_unwritten;
+/* Connections held (every kind), and when the cap was last reported. */
+static int64_t	http_connections;
+static int64_t	http_cap_logged_at;
+
 
 int
 http_idle(void)
@@ -59,6 +64,28 @@ static struct daemon *
 http_daemon(struct lws *wsi)
 {
 	return lws_context_user(lws_get_context(wsi));
+}
+
+/* Count connections, and say when the cap turns new ones away: at most
+ * once a minute, however long the flood. Past the cap libwebsockets stops
+ * accepting; the kernel's backlog holds the rest. */
+static void
+http_count(struct lws *wsi, int delta)
+{
+	/* libwebsockets keeps a few descriptors of its own under the cap. */
+	int64_t	full = http_daemon(wsi)->cfg.limits.max_connections - 8;
+	int64_t	now;
+
+	http_connections += delta;
+	if (delta < 0 || http_connections < full)
+		return;
+	now = clock_now_ms();
+	if (now - http_cap_logged_at < HTTP_CAP_LOG_MS)
+		return;
+	http_cap_logged_at = now;
+	log_event("warn", "event=connection_cap connections=%lld "
+	    "max_connections=%lld", (long long)http_connections,
+	    (long long)full + 8);
 }
 
 static void
@@ -462,6 +489,12 @@ http_callback(struct lws *wsi, enum lws_callback_reasons reason, void *user,
 	struct http_session	*hs = user;
 
 	switch (reason) {
+	case LWS_CALLBACK_WSI_CREATE:
+		http_count(wsi, 1);
+		return 0;
+	case LWS_CALLBACK_WSI_DESTROY:
+		http_count(wsi, -1);
+		return 0;
 	case LWS_CALLBACK_HTTP:
 		return http_begin(hs, wsi, in);
 	case LWS_CALLBACK_HTTP_BODY:

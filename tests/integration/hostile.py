@@ -3,6 +3,7 @@
 usage: hostile.py URL TOKEN KEYFILE ANALYST
 """
 import asyncio
+import base64
 import json
 import os
 import socket
@@ -67,6 +68,22 @@ def slow_sockets(n):
         s.sendall(b"GET /healthz HTTP/1.1\r\nHost: x\r\nX-Slow: ")
         socks.append(s)
     return socks
+
+
+async def fragmented():
+    """A hello and a decide sent in many small fragments are reassembled;
+    a message whose fragments add up past the cap closes the connection."""
+    c = Console(URL, ANALYST, load_key(KEYFILE))
+    challenge = await c.open()
+    msg = (f"approve-console-auth-v1\n{challenge['nonce']}\n{ANALYST}\n").encode()
+    sig = base64.b64encode(c.key.sign(msg).signature).decode()
+    text = json.dumps({"type": "hello", "analyst": ANALYST, "sig": sig})
+    await c.ws.send(text[i:i + 7] for i in range(0, len(text), 7))
+    welcome = await c.recv("welcome")
+    report(welcome["analyst"] == ANALYST, "a hello in 7-byte fragments signs in")
+    await c.ws.send("x" * 8192 for _ in range(10))
+    report(await c.closed(timeout=10),
+           "fragments adding up past 64 KiB close the connection")
 
 
 async def drain(console, seen):
@@ -137,6 +154,7 @@ def main():
     report(closed_by_peer(huge, 15), "a request with oversized headers is refused")
     huge.close()
 
+    asyncio.run(fragmented())
     asyncio.run(never_reads())
     ok, _ = healthy()
     report(ok, "the daemon still serves after all of it")
