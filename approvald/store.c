@@ -154,7 +154,6 @@ store_configure(struct store *s, char *err, size_t errlen)
 	    "PRAGMA trusted_schema = OFF;";
 	char	*msg = NULL;
 
-	sqlite3_busy_timeout(s->db, 5000);
 	if (sqlite3_exec(s->db, pragmas, NULL, NULL, &msg) != SQLITE_OK) {
 		snprintf(err, errlen, "configuring the database: %s", msg);
 		sqlite3_free(msg);
@@ -194,8 +193,11 @@ store_open(const char *path, char *err, size_t errlen)
 		    sqlite3_errmsg(s->db) : "cannot open");
 		goto bad;
 	}
-	if (store_configure(s, err, errlen) != 0 ||
-	    store_migrate(s, err, errlen) != 0 ||
+	/* Migrate (or refuse a newer database) before configuring it, so a
+	 * refused file is left as it was. */
+	sqlite3_busy_timeout(s->db, 5000);
+	if (store_migrate(s, err, errlen) != 0 ||
+	    store_configure(s, err, errlen) != 0 ||
 	    store_prepare(s, err, errlen) != 0)
 		goto bad;
 	return s;
