@@ -6,6 +6,10 @@ PKGS="build-essential pkg-config libwebsockets-dev libcjson-dev libsodium-dev
 libsqlite3-dev libncurses-dev libcurl4-openssl-dev libcmocka-dev sqlite3
 curl tmux python3-nacl python3-websockets clang-14 libclang-rt-14-dev
 python3-cryptography openssl valgrind"
+# With arguments, those packages instead (make bench names its own).
+if [ $# -gt 0 ]; then
+	PKGS="$*"
+fi
 missing=""
 for p in $PKGS; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'ok installed' ||

@@ -60,21 +60,26 @@ class Console:
     async def send(self, obj):
         await self.ws.send(json.dumps(obj))
 
-    async def recv(self, want=None, timeout=5):
-        """The next message of type want (any when None); messages of other
-        types are kept for later calls."""
+    async def next_match(self, match, what, timeout=5):
+        """The next message match() accepts; others are kept for later."""
         for i, msg in enumerate(self.backlog):
-            if want is None or msg["type"] == want:
+            if match(msg):
                 return self.backlog.pop(i)
         deadline = time.monotonic() + timeout
         while True:
             left = deadline - time.monotonic()
             if left <= 0:
-                raise asyncio.TimeoutError(f"no {want} message")
+                raise asyncio.TimeoutError(f"no {what}")
             msg = json.loads(await asyncio.wait_for(self.ws.recv(), left))
-            if want is None or msg["type"] == want:
+            if match(msg):
                 return msg
             self.backlog.append(msg)
+
+    async def recv(self, want=None, timeout=5):
+        """The next message of type want (any when None)."""
+        return await self.next_match(
+            lambda m: want is None or m["type"] == want, f"{want} message",
+            timeout)
 
     async def decide(self, view, verdict, reason="", signed_at=None,
                      digest=None, key=None, rid=None):
@@ -89,18 +94,9 @@ class Console:
 
     async def answer(self, rid, timeout=5):
         """The ack or error for rid."""
-        for i, msg in enumerate(self.backlog):
-            if msg["type"] in ("ack", "error") and msg.get("id") == rid:
-                return self.backlog.pop(i)
-        deadline = time.monotonic() + timeout
-        while True:
-            left = deadline - time.monotonic()
-            if left <= 0:
-                raise asyncio.TimeoutError(f"no answer for {rid}")
-            msg = json.loads(await asyncio.wait_for(self.ws.recv(), left))
-            if msg["type"] in ("ack", "error") and msg.get("id") == rid:
-                return msg
-            self.backlog.append(msg)
+        return await self.next_match(
+            lambda m: m["type"] in ("ack", "error") and m.get("id") == rid,
+            f"answer for {rid}", timeout)
 
     async def closed(self, timeout=5):
         """True when the daemon closes the connection within timeout."""
