@@ -418,7 +418,7 @@ engine_store_new(struct daemon *d, struct request *r,
 {
 	struct signature	 sig;
 	const char		*verdict;
-	int			 rc = -1;
+	int			 rc;
 
 	memset(&sig, 0, sizeof sig);
 	if (pr->then == THEN_REVIEW)
@@ -432,7 +432,13 @@ engine_store_new(struct daemon *d, struct request *r,
 	}
 	rc = d->batch != NULL ? engine_store_grouped(d, r, &sig) :
 	    engine_store_alone(d, r, &sig);
-	free(sig.reason);
+	if (rc == 0 && sig.reason != NULL) {
+		/* r now renders the view as stored, without reading it back. */
+		r->sigs = xmalloc(sizeof *r->sigs);
+		r->sigs[0] = sig;
+		r->nsigs = 1;
+	} else
+		free(sig.reason);
 	return rc;
 }
 
@@ -560,8 +566,8 @@ engine_admit(struct daemon *d, const struct executor *e,
 	    log_str(r->rule));
 	metrics_count(d->metrics, "requests_submitted_total",
 	    engine_label(d, r->action), r->state);
-	/* Answer from what was stored, signatures included. */
-	engine_answer(d, r->id, request_pending(r) ? 201 : 200, o);
+	o->status = request_pending(r) ? 201 : 200;
+	o->view = request_view(r);
 	if (d->batch != NULL)
 		o->batched = 1;
 	else if (request_pending(r))
