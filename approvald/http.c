@@ -12,6 +12,7 @@
 #include <sodium.h>
 
 #include "approvald.h"
+#include "codec.h"
 #include "json.h"
 #include "xmalloc.h"
 
@@ -341,21 +342,6 @@ http_authenticate(struct http_session *hs)
 	return rc;
 }
 
-static int
-http_id_valid(const char *id)
-{
-	size_t	len = strlen(id), i;
-
-	if (len < 5 || len > PROTO_ID_MAX || strncmp(id, "req_", 4) != 0)
-		return 0;
-	for (i = 4; i < len; i++) {
-		if (strchr("0123456789abcdefghijklmnopqrstuvwxyz"
-		    "ABCDEFGHIJKLMNOPQRSTUVWXYZ", id[i]) == NULL)
-			return 0;
-	}
-	return 1;
-}
-
 /* Pick the route from method and path; 0, or -1 having answered. */
 static int
 http_route(struct http_session *hs, const char *path)
@@ -369,7 +355,7 @@ http_route(struct http_session *hs, const char *path)
 	if (strcmp(path, "/v1/requests") == 0 && post)
 		hs->route = ROUTE_SUBMIT;
 	else if (strncmp(path, prefix, sizeof prefix - 1) == 0 &&
-	    http_id_valid(path + sizeof prefix - 1) && (get || del)) {
+	    codec_id_valid(path + sizeof prefix - 1) && (get || del)) {
 		hs->route = get ? ROUTE_GET : ROUTE_CANCEL;
 		snprintf(hs->id, sizeof hs->id, "%s", path + sizeof prefix - 1);
 	} else if (strcmp(path, "/v1/requests") == 0 ||

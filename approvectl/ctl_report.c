@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "codec.h"
 #include "approvectl.h"
 #include "json.h"
 #include "verify.h"
@@ -90,7 +91,7 @@ ctl_report_parse(const char *buf, size_t len, const char *want,
 		return NULL;
 	}
 	if (!cJSON_IsObject(view) || (id = json_string(view, "id")) == NULL ||
-	    !client_id_valid(id) || ctl_report_state(view) == -1)
+	    !codec_id_valid(id) || ctl_report_state(view) == -1)
 		warnx("%s: not a request view", from);
 	else if (want != NULL && strcmp(id, want) != 0)
 		warnx("%s: the view of another request", from);

@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "codec.h"
 #include "approvectl.h"
 #include "proto.h"
 #include "xmalloc.h"
@@ -224,7 +225,7 @@ main_check(struct main_args *a, const struct main_cmd *cmd)
 			return main_bad("%s: --%s does not apply", cmd->name,
 			    main_name(opt));
 	}
-	if (cmd->takes_id && !client_id_valid(a->pos[1]))
+	if (cmd->takes_id && !codec_id_valid(a->pos[1]))
 		return main_bad("%s: not a request id", a->pos[1]);
 	a->o.id = cmd->takes_id ? a->pos[1] : NULL;
 	if (cmd->run == ctl_verify_run && a->o.trusted_keys == NULL)

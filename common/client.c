@@ -9,12 +9,12 @@
 #include <sodium.h>
 
 #include "client.h"
+#include "codec.h"
 #include "proto.h"
 #include "xmalloc.h"
 
 #define CLIENT_URL_MAX		2048
 #define CLIENT_TOKEN_MAX	1024
-#define CLIENT_ID_PREFIX	"req_"
 
 /* One per executor connection; not shared between threads. */
 struct client {
@@ -187,25 +187,6 @@ client_error(const struct client *c)
 	return c->err;
 }
 
-int
-client_id_valid(const char *id)
-{
-	size_t	len, i;
-
-	if (strncmp(id, CLIENT_ID_PREFIX, strlen(CLIENT_ID_PREFIX)) != 0)
-		return 0;
-	len = strlen(id);
-	if (len == strlen(CLIENT_ID_PREFIX) || len > PROTO_ID_MAX)
-		return 0;
-	for (i = strlen(CLIENT_ID_PREFIX); i < len; i++) {
-		if (!((id[i] >= 'a' && id[i] <= 'z') ||
-		    (id[i] >= 'A' && id[i] <= 'Z') ||
-		    (id[i] >= '0' && id[i] <= '9')))
-			return 0;
-	}
-	return 1;
-}
-
 /* libcurl's write callback: collect the answer, refusing past the cap. */
 static size_t
 client_write(char *data, size_t size, size_t n, void *arg)
@@ -284,7 +265,7 @@ client_request_url(struct client *c, const char *id)
 {
 	char	*esc, *url;
 
-	if (!client_id_valid(id)) {
+	if (!codec_id_valid(id)) {
 		snprintf(c->err, sizeof c->err, "not a request id");
 		return NULL;
 	}

@@ -1,4 +1,5 @@
 /* Encodings and string checks shared by all three programs. */
+#include <ctype.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -145,6 +146,21 @@ codec_has_control(const char *s, size_t len)
 			return 1;
 	}
 	return 0;
+}
+
+int
+codec_id_valid(const char *id)
+{
+	size_t	len = strlen(id), i;
+
+	if (strncmp(id, PROTO_ID_PREFIX, strlen(PROTO_ID_PREFIX)) != 0 ||
+	    len == strlen(PROTO_ID_PREFIX) || len > PROTO_ID_MAX)
+		return 0;
+	for (i = strlen(PROTO_ID_PREFIX); i < len; i++) {
+		if (!isalnum((unsigned char)id[i]))
+			return 0;
+	}
+	return 1;
 }
 
 int

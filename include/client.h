@@ -34,8 +34,6 @@ void		 client_set_ca(struct client *, const char *);
 /* Why the last call failed; never holds the token. */
 const char	*client_error(const struct client *);
 
-/* 1 for a request id the daemon can have issued: ^req_[A-Za-z0-9]{1,44}$. */
-int		 client_id_valid(const char *);
 /* 1 for a base URL client_new accepts. */
 int		 client_url_valid(const char *);
 /* 1 for a token client_new accepts: 1 to 1024 bytes of visible ASCII. */

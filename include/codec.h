@@ -30,6 +30,8 @@ size_t	 codec_utf8_decode(const char *, size_t, uint32_t *);
 int	 codec_utf8_valid(const char *, size_t);
 /* 1 when the bytes hold a C0 control, DEL or a C1 control (U+0080-9F). */
 int	 codec_has_control(const char *, size_t);
+/* 1 for a request id: "req_" and 1 to 44 ASCII letters or digits. */
+int	 codec_id_valid(const char *);
 /* 1 for a name: 1 to PROTO_NAME_MAX of [A-Za-z0-9_.@-], not starting with
  * a punctuation character. */
 int	 codec_name_valid(const char *);

@@ -17,6 +17,7 @@
 
 #include <sodium.h>
 
+#include "codec.h"
 #include "approvectl.h"
 #include "json.h"
 #include "verify.h"
@@ -205,7 +206,7 @@ fuzz_report(const cJSON *view)
 
 	id = json_string(view, "id");
 	if (id != NULL)
-		(void)client_id_valid(id);
+		(void)codec_id_valid(id);
 	(void)ctl_report_state(view);
 	fuzz_clean(id);
 	fuzz_clean(json_string(view, "state"));

@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "codec.h"
 #include "approvectl.h"
 #include "client.h"
 #include "json.h"
@@ -244,15 +245,15 @@ test_client_ids_urls(void **state)
 {
 	struct client	*c;
 
-	assert_true(client_id_valid("req_abc123XYZ"));
-	assert_true(client_id_valid("req_"
+	assert_true(codec_id_valid("req_abc123XYZ"));
+	assert_true(codec_id_valid("req_"
 	    "12345678901234567890123456789012345678901234"));
-	assert_false(client_id_valid("req_"
+	assert_false(codec_id_valid("req_"
 	    "123456789012345678901234567890123456789012345"));
-	assert_false(client_id_valid("req_"));
-	assert_false(client_id_valid("req_a-b"));
-	assert_false(client_id_valid("req_a/../b"));
-	assert_false(client_id_valid("abc"));
+	assert_false(codec_id_valid("req_"));
+	assert_false(codec_id_valid("req_a-b"));
+	assert_false(codec_id_valid("req_a/../b"));
+	assert_false(codec_id_valid("abc"));
 	assert_true(client_url_valid("http://127.0.0.1:8470"));
 	assert_true(client_url_valid("https://approve.example/"));
 	assert_false(client_url_valid("http://"));
