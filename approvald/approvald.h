@@ -373,6 +373,8 @@ void		 engine_sign(struct daemon *, const struct request *,
 void		 engine_added(struct daemon *, const struct request *);
 void		 engine_changed(struct daemon *, const char *);
 void		 engine_released(struct daemon *, const char *);
+/* The same, for a request already in memory as committed. */
+void		 engine_resolved(struct daemon *, const struct request *);
 void		 outcome_error(struct outcome *, int, const char *,
 		    const char *, ...) __attribute__((format(printf, 4, 5)));
 void		 outcome_clear(struct outcome *);

@@ -186,10 +186,24 @@ engine_finalize(struct daemon *d, const struct request *r, const char *state,
 	return 0;
 }
 
+/* Make r in memory what the transaction wrote: final, with sig. */
+static void
+engine_settle(struct request *r, const char *state,
+    const struct signature *sig, int64_t now)
+{
+	snprintf(r->state, sizeof r->state, "%s", state);
+	r->decided_at = now;
+	r->sigs = xrealloc(r->sigs, (r->nsigs + 1) * sizeof *r->sigs);
+	r->sigs[r->nsigs] = *sig;
+	r->sigs[r->nsigs++].reason = xstrdup(sig->reason);
+}
+
 /* Inside an open transaction: expire id if it is still pending, signed
- * by the daemon. 1 when it was, 0 when not, -1 on a write error. */
+ * by the daemon. 1 with the settled request in *out (the caller frees),
+ * 0 when it was not pending, -1 on a write error. */
 static int
-engine_expire_one(struct daemon *d, const char *id, int64_t now)
+engine_expire_one(struct daemon *d, const char *id, int64_t now,
+    struct request **out)
 {
 	struct request		*r;
 	struct signature	 sig;
@@ -205,11 +219,12 @@ engine_expire_one(struct daemon *d, const char *id, int64_t now)
 	rc = engine_finalize_tx(d, r, "expired", &sig, "expired", now);
 	if (rc == 0)
 		rc = engine_insert_sig(d->store, r->id, &sig);
-	if (rc == 0)
-		metrics_count(d->metrics, "requests_final_total",
-		    engine_label(d, r->action), "expired");
+	if (rc == 0) {
+		engine_settle(r, "expired", &sig, now);
+		*out = r;
+	} else
+		request_free(r);
 	free(sig.reason);
-	request_free(r);
 	return rc == 0 ? 1 : (rc == 1 ? 0 : -1);
 }
 
@@ -217,35 +232,36 @@ size_t
 engine_expire(struct daemon *d, char ids[][PROTO_ID_MAX + 1], size_t n,
     int64_t now)
 {
-	size_t	i, done = 0;
-	int	rc = 0;
-	char	*ok = xcalloc(n == 0 ? 1 : n, 1);
+	struct request	**done = xcalloc(n == 0 ? 1 : n, sizeof *done);
+	size_t		  i, count = 0;
+	int		  rc = 0, written;
 
 	if (store_begin(d->store) != 0) {
-		free(ok);
+		free(done);
 		return 0;
 	}
-	for (i = 0; i < n && rc >= 0; i++) {
-		if ((rc = engine_expire_one(d, ids[i], now)) == 1)
-			ok[i] = 1;
-	}
-	if (rc < 0 || store_commit(d->store) != 0) {
+	for (i = 0; i < n && rc >= 0; i++)
+		rc = engine_expire_one(d, ids[i], now, &done[i]);
+	written = rc >= 0 && store_commit(d->store) == 0;
+	if (!written) {
 		store_rollback(d->store);
 		log_event("error", "event=expiry_failed count=%zu msg=%s", n,
 		    log_str(store_errmsg(d->store)));
-		free(ok);
-		return 0;
 	}
-	/* One fsync for the batch; now tell everyone. */
+	/* One fsync for the batch; now tell everyone, from memory. */
 	for (i = 0; i < n; i++) {
-		if (!ok[i])
-			continue;
-		log_event("info", "event=expired id=%s state=expired", ids[i]);
-		engine_released(d, ids[i]);
-		done++;
+		if (written && done[i] != NULL) {
+			log_event("info", "event=expired id=%s state=expired",
+			    done[i]->id);
+			metrics_count(d->metrics, "requests_final_total",
+			    engine_label(d, done[i]->action), "expired");
+			engine_resolved(d, done[i]);
+			count++;
+		}
+		request_free(done[i]);
 	}
-	free(ok);
-	return done;
+	free(done);
+	return count;
 }
 
 /* The number of approve signatures on id, inside the transaction. */
@@ -645,6 +661,15 @@ void
 engine_changed(struct daemon *d, const char *id)
 {
 	engine_push(d, id, "request");
+}
+
+void
+engine_resolved(struct daemon *d, const struct request *r)
+{
+	if (d->waiters != NULL)
+		waiters_release(d->waiters, r->id);
+	if (d->hub != NULL)
+		console_broadcast(d->hub, r, "resolved");
 }
 
 void
