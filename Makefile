@@ -10,7 +10,7 @@ PREFIX	?= /usr/local
 DESTDIR	?=
 BUILD	?= build
 CC	?= cc
-PKGS	 = libwebsockets libcjson libsodium sqlite3 ncursesw libcurl
+PKGS	 = libwebsockets libuv libcjson libsodium sqlite3 ncursesw libcurl
 
 ifneq ($(MAKECMDGOALS),deps)
 ifeq ($(shell pkg-config --exists $(PKGS) cmocka 2>/dev/null && echo yes),)

@@ -488,16 +488,22 @@ int		 ratelimit_take(struct ratelimit *, const char *, int64_t,
 /* waiters.c: executors holding a long-poll, found by request id. */
 
 /* Embedded in the waiting connection's session; wake() is called once,
- * after the waiter has been removed. */
+ * after the waiter has been removed: the request was released or the
+ * wait ran out. */
 struct waiter {
 	struct lws_dll2	 list;
+	struct lws_dll2	 by_deadline;
+	lws_usec_t	 deadline;
 	char		 id[PROTO_ID_MAX + 1];
 	void		(*wake)(struct waiter *);
 };
 
-struct waiters	*waiters_new(void);
+struct waiters	*waiters_new(struct lws_context *);
+/* Cancel the timer, before the context goes. */
+void		 waiters_stop(struct waiters *);
 void		 waiters_free(struct waiters *);
-void		 waiters_add(struct waiters *, struct waiter *);
+/* Park w for at most the given time. */
+void		 waiters_add(struct waiters *, struct waiter *, lws_usec_t);
 void		 waiters_remove(struct waiters *, struct waiter *);
 void		 waiters_release(struct waiters *, const char *);
 /* Wake every waiter (the daemon is stopping). */

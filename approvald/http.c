@@ -36,7 +36,6 @@ struct http_session {
 	char			*body;		/* owned, the POST body */
 	size_t			 body_len;
 	struct waiter		 waiter;
-	lws_sorted_usec_list_t	 wait_sul;
 	struct batch_ack	 ack;		/* held for the group commit */
 	int			 held;
 	int			 status;	/* the answer, once ready */
@@ -94,7 +93,6 @@ http_reset(struct http_session *hs)
 {
 	if (hs->d != NULL)
 		waiters_remove(hs->d->waiters, &hs->waiter);
-	lws_sul_cancel(&hs->wait_sul);
 	if (hs->held)
 		batch_cancel(&hs->ack);
 	registry_executor_clear(&hs->exec);
@@ -212,24 +210,11 @@ http_answer_view(struct http_session *hs)
 	request_free(r);
 }
 
+/* Released, or the wait ran out: either way, the request as it stands. */
 static void
 http_wake(struct waiter *w)
 {
-	struct http_session	*hs;
-
-	hs = lws_container_of(w, struct http_session, waiter);
-	lws_sul_cancel(&hs->wait_sul);
-	http_answer_view(hs);
-}
-
-static void
-http_wait_expired(lws_sorted_usec_list_t *sul)
-{
-	struct http_session	*hs;
-
-	hs = lws_container_of(sul, struct http_session, wait_sul);
-	waiters_remove(hs->d->waiters, &hs->waiter);
-	http_answer_view(hs);
+	http_answer_view(lws_container_of(w, struct http_session, waiter));
 }
 
 /* The wait=S argument: 0 when absent, -1 when malformed. */
@@ -270,10 +255,9 @@ http_get(struct http_session *hs)
 	} else {
 		snprintf(hs->waiter.id, sizeof hs->waiter.id, "%s", hs->id);
 		hs->waiter.wake = http_wake;
-		waiters_add(hs->d->waiters, &hs->waiter);
+		waiters_add(hs->d->waiters, &hs->waiter,
+		    (lws_usec_t)wait * LWS_USEC_PER_SEC);
 		lws_set_timeout(hs->wsi, NO_PENDING_TIMEOUT, 0);
-		lws_sul_schedule(hs->d->ctx, 0, &hs->wait_sul,
-		    http_wait_expired, (lws_usec_t)wait * LWS_USEC_PER_SEC);
 	}
 	request_free(r);
 }

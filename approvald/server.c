@@ -1,15 +1,34 @@
-/* The serving loop: one libwebsockets context, one vhost on the configured
- * address, the HTTP API and (on the same port) the console. */
+/* The serving loop: one libuv loop (epoll), and on it one libwebsockets
+ * context with one vhost on the configured address, the HTTP API and (on
+ * the same port) the console, the timers and the signals. The poll()
+ * loop libwebsockets has by default walks every descriptor on every
+ * round, which thousands of parked long-polls make slow. */
 #include <sys/resource.h>
 
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
 
+#include <uv.h>
+
 #include "approvald.h"
 
 #define SERVER_DRAIN_MS		1000
+#define SERVER_DRAIN_TICK_MS	5
 #define SERVER_LOG_REPEAT_MS	60000
+
+static const int server_signums[] = { SIGINT, SIGTERM, SIGHUP };
+#define SERVER_NSIGNALS	(sizeof server_signums / sizeof server_signums[0])
+
+/* The loop and what the daemon itself keeps on it. */
+struct server {
+	struct daemon	*d;
+	uv_loop_t	 loop;
+	uv_signal_t	 signals[SERVER_NSIGNALS];
+	uv_timer_t	 drain;
+	int64_t		 drain_until;
+	int		 stopping;	/* the signal that stops it, or 0 */
+};
 
 /* Ping a quiet console after 30 s; drop it when silent for 75 s. */
 static const lws_retry_bo_t server_idle = {
@@ -17,34 +36,15 @@ static const lws_retry_bo_t server_idle = {
 	.secs_since_valid_hangup = 75,
 };
 
-static volatile sig_atomic_t	 server_stop;
-static volatile sig_atomic_t	 server_hup;
-static struct lws_context	*server_ctx;
-
-/* Only set a flag and wake the loop: everything else happens there. */
+/* Writes to a closed connection are errors, not a signal. */
 static void
-server_signal(int sig)
-{
-	if (sig == SIGHUP)
-		server_hup = 1;
-	else
-		server_stop = sig;
-	if (server_ctx != NULL)
-		lws_cancel_service(server_ctx);
-}
-
-static void
-server_signals(void)
+server_ignore_sigpipe(void)
 {
 	struct sigaction	sa;
 
 	memset(&sa, 0, sizeof sa);
-	sa.sa_handler = server_signal;
-	sigemptyset(&sa.sa_mask);
-	sigaction(SIGINT, &sa, NULL);
-	sigaction(SIGTERM, &sa, NULL);
-	sigaction(SIGHUP, &sa, NULL);
 	sa.sa_handler = SIG_IGN;
+	sigemptyset(&sa.sa_mask);
 	sigaction(SIGPIPE, &sa, NULL);
 }
 
@@ -126,32 +126,99 @@ server_reload(struct daemon *d)
 	log_event("info", "event=reloaded actions=%zu", d->cfg.nactions);
 }
 
-/* SIGTERM: answer every parked long-poll with the request as it stands,
- * so that executors ask again (of the restarted daemon), then give the
- * loop a moment to write those answers out. */
+/* Stop the loop once every answer is written, or the drain time is up. */
 static void
-server_drain(struct daemon *d)
+server_drain_tick(uv_timer_t *t)
 {
-	int64_t	until = clock_now_ms() + SERVER_DRAIN_MS;
+	struct server	*sv = t->data;
 
+	if (http_idle() || clock_now_ms() >= sv->drain_until)
+		uv_stop(&sv->loop);
+}
+
+/* SIGTERM: commit the open group, answer every parked long-poll with the
+ * request as it stands, so that executors ask again (of the restarted
+ * daemon), and give the loop a moment to write those answers out. */
+static void
+server_drain(struct server *sv, int signum)
+{
+	struct daemon	*d = sv->d;
+
+	sv->stopping = signum;
+	log_event("info", "event=stopping signal=%d waiting=%zu", signum,
+	    waiters_count(d->waiters));
+	batch_flush(d->batch);
 	waiters_release_all(d->waiters);
-	while (clock_now_ms() < until && !http_idle() &&
-	    lws_service(d->ctx, 0) >= 0)
-		;
+	sv->drain_until = clock_now_ms() + SERVER_DRAIN_MS;
+	uv_timer_start(&sv->drain, server_drain_tick, 0, SERVER_DRAIN_TICK_MS);
+}
+
+static void
+server_signal(uv_signal_t *h, int signum)
+{
+	struct server	*sv = h->data;
+
+	if (signum == SIGHUP)
+		server_reload(sv->d);
+	else if (!sv->stopping)
+		server_drain(sv, signum);
+}
+
+static void server_loop_close(struct server *);
+
+static int
+server_loop_open(struct server *sv)
+{
+	size_t	i;
+
+	if (uv_loop_init(&sv->loop) != 0)
+		return -1;
+	uv_timer_init(&sv->loop, &sv->drain);
+	sv->drain.data = sv;
+	for (i = 0; i < SERVER_NSIGNALS; i++) {
+		uv_signal_init(&sv->loop, &sv->signals[i]);
+		sv->signals[i].data = sv;
+	}
+	for (i = 0; i < SERVER_NSIGNALS; i++) {
+		if (uv_signal_start(&sv->signals[i], server_signal,
+		    server_signums[i]) != 0) {
+			server_loop_close(sv);
+			return -1;
+		}
+	}
+	return 0;
+}
+
+/* Close the daemon's own handles, then run the loop until libwebsockets
+ * has closed its own (the context must have been destroyed before). */
+static void
+server_loop_close(struct server *sv)
+{
+	size_t	i;
+
+	uv_close((uv_handle_t *)&sv->drain, NULL);
+	for (i = 0; i < SERVER_NSIGNALS; i++)
+		uv_close((uv_handle_t *)&sv->signals[i], NULL);
+	uv_run(&sv->loop, UV_RUN_DEFAULT);
+	if (uv_loop_close(&sv->loop) != 0)
+		log_event("warn", "event=loop_not_closed");
 }
 
 static struct lws_context *
-server_context(struct daemon *d, struct lws_protocols *protocols)
+server_context(struct server *sv, struct lws_protocols *protocols)
 {
 	struct lws_context_creation_info	info;
+	struct daemon				*d = sv->d;
+	void					*loops[1] = { &sv->loop };
 
 	memset(&info, 0, sizeof info);
 	info.port = d->cfg.listen_port;
 	info.iface = d->cfg.listen_host;
 	info.protocols = protocols;
 	info.user = d;
-	info.options = LWS_SERVER_OPTION_VALIDATE_UTF8 |
-	    LWS_SERVER_OPTION_DISABLE_IPV6;
+	info.foreign_loops = loops;
+	info.options = LWS_SERVER_OPTION_LIBUV |
+	    LWS_SERVER_OPTION_VALIDATE_UTF8 | LWS_SERVER_OPTION_DISABLE_IPV6;
 	if (strchr(d->cfg.listen_host, ':') != NULL)
 		info.options &= ~(uint64_t)LWS_SERVER_OPTION_DISABLE_IPV6;
 	if (d->cfg.tls_cert != NULL) {
@@ -189,6 +256,7 @@ int
 server_run(struct daemon *d)
 {
 	struct lws_protocols	protocols[3];
+	struct server		sv;
 
 	memset(protocols, 0, sizeof protocols);
 	protocols[0].name = "http";
@@ -199,14 +267,20 @@ server_run(struct daemon *d)
 	protocols[1].per_session_data_size = console_session_size();
 	protocols[1].rx_buffer_size = 4096;
 	lws_set_log_level(LLL_ERR | LLL_WARN, server_lws_log);
-	server_signals();
-	if ((d->ctx = server_context(d, protocols)) == NULL) {
-		log_event("error", "event=listen_failed listen=%s:%d",
-		    d->cfg.listen_host, d->cfg.listen_port);
+	server_ignore_sigpipe();
+	memset(&sv, 0, sizeof sv);
+	sv.d = d;
+	if (server_loop_open(&sv) != 0) {
+		log_event("error", "event=loop_failed");
 		return 1;
 	}
-	server_ctx = d->ctx;
-	d->waiters = waiters_new();
+	if ((d->ctx = server_context(&sv, protocols)) == NULL) {
+		log_event("error", "event=listen_failed listen=%s:%d",
+		    d->cfg.listen_host, d->cfg.listen_port);
+		server_loop_close(&sv);
+		return 1;
+	}
+	d->waiters = waiters_new(d->ctx);
 	d->rate = ratelimit_new(d->cfg.limits.rate_per_minute);
 	d->metrics = metrics_new();
 	d->expiry = expiry_new(d);
@@ -216,25 +290,19 @@ server_run(struct daemon *d)
 	    d->cfg.listen_host, d->cfg.listen_port,
 	    d->cfg.tls_cert != NULL ? "on" : "off", d->cfg.signer);
 	expiry_run(d->expiry);
-	while (!server_stop && lws_service(d->ctx, 0) >= 0) {
-		if (server_hup) {
-			server_hup = 0;
-			server_reload(d);
-		}
-	}
-	log_event("info", "event=stopping signal=%d waiting=%zu",
-	    (int)server_stop, waiters_count(d->waiters));
-	batch_flush(d->batch);
-	server_drain(d);
+	uv_run(&sv.loop, UV_RUN_DEFAULT);
 	/* Timers go first; sessions closing during destroy still find the
 	 * hub and the waiters. */
+	batch_flush(d->batch);
 	expiry_free(d->expiry);
 	console_hub_stop(d->hub);
+	waiters_stop(d->waiters);
 	batch_free(d->batch);
 	d->batch = NULL;
 	lws_context_destroy(d->ctx);
+	server_loop_close(&sv);
+	d->ctx = NULL;
 	console_hub_free(d->hub);
-	server_ctx = NULL;
 	waiters_free(d->waiters);
 	ratelimit_free(d->rate);
 	metrics_free(d->metrics);

@@ -2,8 +2,8 @@
 # Install the Debian packages approvald builds and tests with; fail loudly
 # when they are missing and cannot be installed.
 set -eu
-PKGS="build-essential pkg-config libwebsockets-dev libcjson-dev libsodium-dev
-libsqlite3-dev libncurses-dev libcurl4-openssl-dev libcmocka-dev sqlite3
+PKGS="build-essential pkg-config libwebsockets-dev libwebsockets-evlib-uv
+libuv1-dev libcjson-dev libsodium-dev libsqlite3-dev libncurses-dev libcurl4-openssl-dev libcmocka-dev sqlite3
 curl tmux python3-nacl python3-websockets clang-14 libclang-rt-14-dev
 python3-cryptography openssl valgrind"
 # With arguments, those packages instead (make bench names its own).

@@ -158,6 +158,20 @@ r=$(curl -s -H "Authorization: Bearer $TOKEN" "$URL/v1/requests/$LP2?wait=1")
 elapsed=$(( ($(date +%s%N) - start) / 1000000 ))
 expect_eq "long-poll times out with the pending view" pending "$(jget "$r" state)"
 if [ "$elapsed" -ge 900 ]; then ok "wait=1 held about a second"; else not_ok "wait=1 returned after ${elapsed} ms"; fi
+# A shorter wait parked after a longer one still runs out first: the
+# daemon keeps waits in deadline order, not arrival order.
+start=$(date +%s%N)
+( curl -s -o /dev/null -H "Authorization: Bearer $TOKEN" \
+    "$URL/v1/requests/$LP2?wait=4"; echo "$(( ($(date +%s%N) - start) / 1000000 ))" >"$T/long.ms" ) &
+LONGW=$!
+sleep 0.2
+r=$(curl -s -H "Authorization: Bearer $TOKEN" "$URL/v1/requests/$LP2?wait=1")
+elapsed=$(( ($(date +%s%N) - start) / 1000000 ))
+expect_eq "a shorter wait parked second answers pending" pending "$(jget "$r" state)"
+if [ "$elapsed" -ge 1100 ] && [ "$elapsed" -lt 3000 ]; then ok "the shorter wait ran out first (${elapsed} ms)"; else not_ok "the shorter wait ran out after ${elapsed} ms"; fi
+wait $LONGW
+long=$(cat "$T/long.ms")
+if [ "$long" -ge 3900 ]; then ok "the longer wait held its own time (${long} ms)"; else not_ok "the longer wait ended after ${long} ms"; fi
 
 check "audit chain verifies" adm audit verify
 
