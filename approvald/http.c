@@ -17,6 +17,7 @@
 #include "xmalloc.h"
 
 #define HTTP_AUTH_MAX	300
+#define HTTP_HEAD_MAX	512	/* room for the headers, before the body */
 #define HTTP_CAP_LOG_MS	60000
 
 enum http_route {
@@ -40,8 +41,9 @@ struct http_session {
 	int			 held;
 	int			 status;	/* the answer, once ready */
 	const char		*type;		/* its content type */
-	char			*resp;		/* owned, LWS_PRE in front */
-	size_t			 resp_len;
+	char			*resp;		/* owned: LWS_PRE, HTTP_HEAD_MAX,
+						 * then the body */
+	size_t			 resp_len;	/* of the body */
 	int			 retry_after;
 	int			 headers_sent;
 	int			 close_after;
@@ -112,9 +114,9 @@ http_respond(struct http_session *hs, int status, const char *type,
 
 	hs->status = status;
 	hs->type = type;
-	hs->resp = xmalloc(LWS_PRE + len);
+	hs->resp = xmalloc(LWS_PRE + HTTP_HEAD_MAX + len);
 	http_unwritten++;
-	memcpy(hs->resp + LWS_PRE, text, len);
+	memcpy(hs->resp + LWS_PRE + HTTP_HEAD_MAX, text, len);
 	hs->resp_len = len;
 	lws_callback_on_writable(hs->wsi);
 }
@@ -151,43 +153,88 @@ http_respond_outcome(struct http_session *hs, struct outcome *o)
 	outcome_clear(o);
 }
 
-static int
-http_write(struct http_session *hs)
+/* The status line and headers into [start, end); their end, or NULL. */
+static uint8_t *
+http_headers(struct http_session *hs, uint8_t *start, uint8_t *end)
 {
-	uint8_t	 buf[LWS_PRE + 512], *start = buf + LWS_PRE, *p = start;
-	uint8_t	*end = buf + sizeof buf - 1;
-	struct lws *wsi;
+	uint8_t	*p = start;
 	char	 retry[16];
 	int	 n;
 
-	if (hs->resp == NULL || hs->held)
-		return 0;	/* a spare WRITEABLE; nothing is ready yet */
-	if (!hs->headers_sent) {
-		if (lws_add_http_common_headers(hs->wsi, (unsigned)hs->status,
-		    hs->type, hs->resp_len, &p, end))
-			return -1;
-		if (hs->retry_after > 0) {
-			n = snprintf(retry, sizeof retry, "%d", hs->retry_after);
-			if (lws_add_http_header_by_name(hs->wsi,
-			    (const uint8_t *)"retry-after:",
-			    (const uint8_t *)retry, n, &p, end))
-				return -1;
-		}
+	if (lws_add_http_common_headers(hs->wsi, (unsigned)hs->status,
+	    hs->type, hs->resp_len, &p, end))
+		return NULL;
+	if (hs->retry_after > 0) {
+		n = snprintf(retry, sizeof retry, "%d", hs->retry_after);
 		if (lws_add_http_header_by_name(hs->wsi,
-		    (const uint8_t *)"cache-control:",
-		    (const uint8_t *)"no-store", 8, &p, end) ||
-		    lws_finalize_write_http_header(hs->wsi, start, &p, end))
+		    (const uint8_t *)"retry-after:", (const uint8_t *)retry, n,
+		    &p, end))
+			return NULL;
+	}
+	if (lws_add_http_header_by_name(hs->wsi,
+	    (const uint8_t *)"cache-control:", (const uint8_t *)"no-store", 8,
+	    &p, end) ||
+	    lws_finalize_http_header(hs->wsi, &p, end))
+		return NULL;
+	return p;
+}
+
+/* HTTP/1.1: the headers go just before the body, and both out in one
+ * write: one send and one loop round per answer, not two. */
+static int
+http_write_h1(struct http_session *hs)
+{
+	uint8_t	 head[HTTP_HEAD_MAX], *p, *body;
+	size_t	 hlen, total;
+
+	if ((p = http_headers(hs, head, head + sizeof head)) == NULL)
+		return -1;
+	hlen = (size_t)(p - head);
+	body = (uint8_t *)hs->resp + LWS_PRE + HTTP_HEAD_MAX;
+	memcpy(body - hlen, head, hlen);
+	total = hlen + hs->resp_len;
+	return lws_write(hs->wsi, body - hlen, total, LWS_WRITE_HTTP_FINAL) ==
+	    (int)total ? 0 : -1;
+}
+
+/* HTTP/2 (over TLS): headers and body are frames of their own. */
+static int
+http_write_h2(struct http_session *hs)
+{
+	uint8_t	 buf[LWS_PRE + HTTP_HEAD_MAX], *start = buf + LWS_PRE, *p;
+
+	if (!hs->headers_sent) {
+		if ((p = http_headers(hs, start, buf + sizeof buf - 1)) ==
+		    NULL ||
+		    lws_write(hs->wsi, start, (size_t)(p - start),
+		    LWS_WRITE_HTTP_HEADERS) != (int)(p - start))
 			return -1;
 		hs->headers_sent = 1;
 		lws_callback_on_writable(hs->wsi);
-		return 0;
+		return 1;
 	}
-	if (lws_write(hs->wsi, (uint8_t *)hs->resp + LWS_PRE, hs->resp_len,
-	    LWS_WRITE_HTTP_FINAL) != (int)hs->resp_len)
-		return -1;
+	return lws_write(hs->wsi, (uint8_t *)hs->resp + LWS_PRE +
+	    HTTP_HEAD_MAX, hs->resp_len, LWS_WRITE_HTTP_FINAL) ==
+	    (int)hs->resp_len ? 0 : -1;
+}
+
+static int
+http_write(struct http_session *hs)
+{
+	struct lws	*wsi = hs->wsi;
+	int		 rc;
+
+	if (hs->resp == NULL || hs->held)
+		return 0;	/* a spare WRITEABLE; nothing is ready yet */
+	/* An h2 stream's network connection is another wsi. */
+	if (lws_get_network_wsi(wsi) == wsi)
+		rc = http_write_h1(hs);
+	else
+		rc = http_write_h2(hs);
+	if (rc != 0)
+		return rc < 0 ? -1 : 0;
 	if (hs->close_after)
 		return -1;
-	wsi = hs->wsi;
 	http_reset(hs);
 	return lws_http_transaction_completed(wsi) ? -1 : 0;
 }
