@@ -6,8 +6,9 @@
  * the connection. Once AUTHED it receives a snapshot of the requests it
  * may decide, recent history, then live pushes, and may send decisions.
  *
- * Every message to a console goes through its own queue, written one
- * fragment per WRITEABLE callback. Nothing is ever dropped: a console
+ * Every message to a console goes through its own queue, written in
+ * fragments, as many per WRITEABLE callback as the socket takes up to a
+ * budget (fair to the other connections). Nothing is ever dropped: a console
  * whose queue grows past CONSOLE_QUEUE_MAX is disconnected instead, and
  * resynchronises from a new snapshot when it reconnects.
  *
@@ -31,6 +32,7 @@
 #define CONSOLE_QUEUE_MAX	(16 * 1024 * 1024)
 #define CONSOLE_HELLO_S		10	/* to sign the challenge */
 #define CONSOLE_FRAGMENT	(16 * 1024)
+#define CONSOLE_WRITE_BUDGET	(64 * 1024)	/* per WRITEABLE */
 #define CONSOLE_HISTORY		100
 #define CONSOLE_CHECK_US	(1000 * LWS_US_PER_MS)
 
@@ -170,21 +172,14 @@ console_send_error(struct console_session *cs, const char *id,
 	cJSON_Delete(msg);
 }
 
-/* Write the next fragment of the head message. */
+/* Write the next fragment of the head message; the bytes written. */
 static int
-console_write(struct console_session *cs)
+console_write_fragment(struct console_session *cs)
 {
 	struct console_msg	*m;
 	size_t			 chunk;
 	int			 flags;
 
-	if (cs->outq.head == NULL) {
-		if (cs->state != CONSOLE_CLOSING)
-			return 0;
-		lws_close_reason(cs->wsi, LWS_CLOSE_STATUS_POLICY_VIOLATION,
-		    (unsigned char *)cs->close_why, strlen(cs->close_why));
-		return -1;
-	}
 	m = lws_container_of(cs->outq.head, struct console_msg, list);
 	chunk = m->len - m->sent;
 	if (chunk > CONSOLE_FRAGMENT)
@@ -202,6 +197,30 @@ console_write(struct console_session *cs)
 		cs->outq_bytes -= m->len;
 		free(m);
 	}
+	return (int)chunk;
+}
+
+/* Under a burst (an expiry storm, a snapshot) one message per round of
+ * the loop would let the queue grow faster than it drains. */
+static int
+console_write(struct console_session *cs)
+{
+	size_t	budget = CONSOLE_WRITE_BUDGET;
+	int	n;
+
+	if (cs->outq.head == NULL) {
+		if (cs->state != CONSOLE_CLOSING)
+			return 0;
+		lws_close_reason(cs->wsi, LWS_CLOSE_STATUS_POLICY_VIOLATION,
+		    (unsigned char *)cs->close_why, strlen(cs->close_why));
+		return -1;
+	}
+	do {
+		if ((n = console_write_fragment(cs)) < 0)
+			return -1;
+		budget -= (size_t)n < budget ? (size_t)n : budget;
+	} while (cs->outq.head != NULL && budget > 0 &&
+	    !lws_send_pipe_choked(cs->wsi));
 	if (cs->outq.head != NULL || cs->state == CONSOLE_CLOSING)
 		lws_callback_on_writable(cs->wsi);
 	return 0;
@@ -562,26 +581,39 @@ console_callback(struct lws *wsi, enum lws_callback_reasons reason,
 	}
 }
 
+/* {"type": type, "request": view of r}, printed; *len its length. */
+static char *
+console_render(const char *type, const struct request *r, size_t *len)
+{
+	cJSON	*msg = cJSON_CreateObject();
+	char	*text;
+
+	cJSON_AddStringToObject(msg, "type", type);
+	cJSON_AddItemToObject(msg, "request", request_view(r));
+	text = json_print(msg);
+	*len = strlen(text);
+	cJSON_Delete(msg);
+	return text;
+}
+
+/* Rendered once, and only when some console is to see it. */
 void
 console_broadcast(struct console_hub *hub, const struct request *r,
     const char *type)
 {
 	struct console_session	*cs;
-	cJSON			*msg = cJSON_CreateObject();
-	char			*text;
-	size_t			 len;
+	char			*text = NULL;
+	size_t			 len = 0;
 
-	cJSON_AddStringToObject(msg, "type", type);
-	cJSON_AddItemToObject(msg, "request", request_view(r));
-	text = json_print(msg);
-	len = strlen(text);
-	cJSON_Delete(msg);
 	lws_start_foreach_dll_safe(struct lws_dll2 *, d, d1,
 	    hub->sessions.head) {
 		cs = lws_container_of(d, struct console_session, list);
 		if (cs->state == CONSOLE_AUTHED &&
-		    console_may_decide(&cs->analyst, r))
+		    console_may_decide(&cs->analyst, r)) {
+			if (text == NULL)
+				text = console_render(type, r, &len);
 			console_send_text(cs, text, len);
+		}
 	} lws_end_foreach_dll_safe(d, d1);
 	free(text);
 }
