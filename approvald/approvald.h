@@ -458,8 +458,9 @@ int		 batch_open(const struct batch *);
 /* Wait for the commit of the open group. */
 void		 batch_wait(struct batch *, struct batch_ack *);
 void		 batch_cancel(struct batch_ack *);
-/* A pending request to announce once committed. */
-void		 batch_added(struct batch *, const char *);
+/* A pending request of the open group, to announce once committed; the
+ * batch takes it. */
+void		 batch_added(struct batch *, struct request *);
 /* Commit the open group now and answer its waiters. */
 void		 batch_flush(struct batch *);
 

@@ -17,18 +17,13 @@
 #include "approvald.h"
 #include "xmalloc.h"
 
-/* A submission waiting for the commit to be announced. */
-struct batch_added {
-	char		id[PROTO_ID_MAX + 1];
-};
-
 /* Owned by the daemon. */
 struct batch {
 	struct daemon		*d;
 	lws_sorted_usec_list_t	 sul;
 	int			 open;
 	struct lws_dll2_owner	 acks;		/* struct batch_ack, borrowed */
-	struct batch_added	*added;		/* owned */
+	struct request		**added;	/* owned: pending, to announce */
 	size_t			 nadded;
 	size_t			 cap;
 };
@@ -100,13 +95,13 @@ batch_cancel(struct batch_ack *a)
 }
 
 void
-batch_added(struct batch *b, const char *id)
+batch_added(struct batch *b, struct request *r)
 {
 	if (b->nadded == b->cap) {
 		b->cap = b->cap == 0 ? 64 : b->cap * 2;
 		b->added = xrealloc(b->added, b->cap * sizeof *b->added);
 	}
-	snprintf(b->added[b->nadded++].id, PROTO_ID_MAX + 1, "%s", id);
+	b->added[b->nadded++] = r;
 }
 
 /* Tell every waiting acknowledgement how the commit went. */
@@ -122,12 +117,14 @@ batch_answer(struct batch *b, int ok)
 	}
 }
 
+/* Nothing can change a request of the group before this: any other
+ * write flushes the group first. So the copies in memory are what is on
+ * disk, and are announced without reading them back. */
 void
 batch_flush(struct batch *b)
 {
-	struct request	*r;
-	size_t		 i, n;
-	int		 ok;
+	size_t	i, n;
+	int	ok;
 
 	if (!b->open)
 		return;
@@ -140,12 +137,11 @@ batch_flush(struct batch *b)
 		    b->nadded, log_str(store_errmsg(b->d->store)));
 	}
 	batch_answer(b, ok);
-	n = ok ? b->nadded : 0;
+	n = b->nadded;
 	b->nadded = 0;
 	for (i = 0; i < n; i++) {
-		if ((r = request_load(b->d->store, b->added[i].id)) != NULL &&
-		    request_pending(r))
-			engine_added(b->d, r);
-		request_free(r);
+		if (ok)
+			engine_added(b->d, b->added[i]);
+		request_free(b->added[i]);
 	}
 }

@@ -420,11 +420,7 @@ engine_store_grouped(struct daemon *d, const struct request *r,
 		store_exec(d->store, store_stmt(d->store, STMT_RELEASE));
 		return -1;
 	}
-	if (store_exec(d->store, store_stmt(d->store, STMT_RELEASE)) != 0)
-		return -1;
-	if (request_pending(r))
-		batch_added(d->batch, r->id);
-	return 0;
+	return store_exec(d->store, store_stmt(d->store, STMT_RELEASE));
 }
 
 /* Store a new request, signed by the daemon when policy decided it. */
@@ -584,9 +580,13 @@ engine_admit(struct daemon *d, const struct executor *e,
 	    engine_label(d, r->action), r->state);
 	o->status = request_pending(r) ? 201 : 200;
 	o->view = request_view(r);
-	if (d->batch != NULL)
+	if (d->batch != NULL) {
 		o->batched = 1;
-	else if (request_pending(r))
+		if (request_pending(r)) {
+			batch_added(d->batch, r);	/* announced at commit */
+			return;
+		}
+	} else if (request_pending(r))
 		engine_added(d, r);
 	request_free(r);
 }
