@@ -80,6 +80,15 @@ until curl -sf --cacert "$T/tls/ca.pem" "$HTTPS/healthz" >/dev/null 2>&1; do
 done
 expect_eq "https with the CA answers" '{"status":"ok"}' \
     "$(curl -s --cacert "$T/tls/ca.pem" "$HTTPS/healthz")"
+# HTTP/1.1 answers are written headers and body at once, HTTP/2 ones as
+# frames of their own: both must arrive whole.
+for v in 1.1 2; do
+	expect_eq "over https, HTTP/$v answers whole" \
+	    "$v 401 {\"error\":{\"code\":\"unauthorized\",\"message\":\"missing or invalid bearer token\"}}" \
+	    "$(curl -s --cacert "$T/tls/ca.pem" --http"$v" \
+	    -w '%{http_version} %{http_code} ' -o "$T/h.body" \
+	    "$HTTPS/v1/requests/req_x")$(cat "$T/h.body")"
+done
 curl -s "$HTTPS/healthz" >/dev/null 2>&1
 expect_eq "https without trusting the CA fails" 60 $?
 curl -s -o /dev/null "http://127.0.0.1:$PORT/healthz"
