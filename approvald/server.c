@@ -189,8 +189,9 @@ server_loop_open(struct server *sv)
 	return 0;
 }
 
-/* Close the daemon's own handles, then run the loop until libwebsockets
- * has closed its own (the context must have been destroyed before). */
+/* Close the daemon's own handles and run the loop until libwebsockets
+ * has closed its own (after lws_context_destroy, which only starts
+ * that on a loop it does not own); then free the context and the loop. */
 static void
 server_loop_close(struct server *sv)
 {
@@ -200,6 +201,9 @@ server_loop_close(struct server *sv)
 	for (i = 0; i < SERVER_NSIGNALS; i++)
 		uv_close((uv_handle_t *)&sv->signals[i], NULL);
 	uv_run(&sv->loop, UV_RUN_DEFAULT);
+	/* The second call frees what the first could not; it clears ctx. */
+	if (sv->d->ctx != NULL)
+		lws_context_destroy(sv->d->ctx);
 	if (uv_loop_close(&sv->loop) != 0)
 		log_event("warn", "event=loop_not_closed");
 }
@@ -217,6 +221,7 @@ server_context(struct server *sv, struct lws_protocols *protocols)
 	info.protocols = protocols;
 	info.user = d;
 	info.foreign_loops = loops;
+	info.pcontext = &d->ctx;	/* cleared once wholly destroyed */
 	info.options = LWS_SERVER_OPTION_LIBUV |
 	    LWS_SERVER_OPTION_VALIDATE_UTF8 | LWS_SERVER_OPTION_DISABLE_IPV6;
 	if (strchr(d->cfg.listen_host, ':') != NULL)
@@ -227,9 +232,13 @@ server_context(struct server *sv, struct lws_protocols *protocols)
 		info.ssl_private_key_filepath = d->cfg.tls_key;
 	}
 	info.retry_and_idle_policy = &server_idle;
-	info.fd_limit_per_thread = (unsigned)d->cfg.limits.max_connections;
+	/* No fd_limit_per_thread: below the descriptor limit it makes
+	 * libwebsockets find each connection by a walk over all of them.
+	 * http.c turns away connections past max_connections instead. */
 	info.timeout_secs = 10;
-	info.keepalive_timeout = 30;
+	/* http.c times out idle kept-alive connections itself (deadline.c):
+	 * libwebsockets' keep-alive timer is a sorted insertion per answer. */
+	info.keepalive_timeout = 0;
 	info.max_http_header_data = 4096;
 	return lws_create_context(&info);
 }
@@ -274,13 +283,19 @@ server_run(struct daemon *d)
 		log_event("error", "event=loop_failed");
 		return 1;
 	}
-	if ((d->ctx = server_context(&sv, protocols)) == NULL) {
+	/* On a loop it does not own, libwebsockets answers a listener that
+	 * cannot be bound with a context already being destroyed, and no
+	 * default vhost. */
+	d->ctx = server_context(&sv, protocols);
+	if (d->ctx == NULL || lws_get_vhost_by_name(d->ctx, "default") ==
+	    NULL) {
 		log_event("error", "event=listen_failed listen=%s:%d",
 		    d->cfg.listen_host, d->cfg.listen_port);
 		server_loop_close(&sv);
 		return 1;
 	}
 	d->waiters = waiters_new(d->ctx);
+	d->idle = deadlines_new(d->ctx);
 	d->rate = ratelimit_new(d->cfg.limits.rate_per_minute);
 	d->metrics = metrics_new();
 	d->expiry = expiry_new(d);
@@ -297,11 +312,12 @@ server_run(struct daemon *d)
 	expiry_free(d->expiry);
 	console_hub_stop(d->hub);
 	waiters_stop(d->waiters);
+	deadlines_free(d->idle);
+	d->idle = NULL;
 	batch_free(d->batch);
 	d->batch = NULL;
 	lws_context_destroy(d->ctx);
 	server_loop_close(&sv);
-	d->ctx = NULL;
 	console_hub_free(d->hub);
 	waiters_free(d->waiters);
 	ratelimit_free(d->rate);

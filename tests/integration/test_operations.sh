@@ -50,6 +50,13 @@ echo "# SIGTERM drain took ${elapsed} ms"
 start_daemon || not_ok "daemon restarts"
 r=$(api GET "/v1/requests/$PENDING")
 expect_eq "the request is still pending after the restart" pending "$(jget "${r#* }" state)"
+# A second daemon on the same address cannot bind it: it says so and
+# exits 1, and the first one serves on.
+timeout 10 "$BIN/approvald" -c "$CFG" serve 2>"$T/second.log"
+expect_eq "a daemon whose address is taken exits 1" 1 $?
+check "and logs listen_failed" grep -q 'event=listen_failed' "$T/second.log"
+r=$(api GET "/v1/requests/$PENDING")
+expect_eq "the first daemon serves on" "200 pending" "${r%% *} $(jget "${r#* }" state)"
 stop_daemon
 
 # A listener off loopback needs TLS, or the operator's explicit word.
