@@ -20,6 +20,7 @@ struct limits {
 	int64_t		 rate_per_minute;	/* default 600 */
 	int64_t		 max_timeout_s;		/* default 86400 */
 	int64_t		 max_connections;	/* default 16384 */
+	int64_t		 keepalive_s;		/* default 30 */
 };
 
 enum rule_then {
@@ -321,6 +322,7 @@ struct lws_context;
 struct keypair;
 struct expiry;
 struct waiters;
+struct deadlines;
 struct console_hub;
 struct ratelimit;
 struct metrics;
@@ -334,6 +336,7 @@ struct daemon {
 	struct lws_context	*ctx;
 	struct expiry		*expiry;
 	struct waiters		*waiters;
+	struct deadlines	*idle;		/* kept-alive HTTP connections */
 	struct console_hub	*hub;
 	struct ratelimit	*rate;
 	struct metrics		*metrics;
@@ -486,6 +489,24 @@ void		 ratelimit_free(struct ratelimit *);
 int		 ratelimit_take(struct ratelimit *, const char *, int64_t,
 		    int *);
 
+/* deadline.c: timeouts of connections behind one timer, in order. */
+
+/* Embedded in its owner; fire() is called once it has been let go. */
+struct deadline {
+	struct lws_dll2	 list;
+	lws_usec_t	 at;
+	void		(*fire)(struct deadline *);
+};
+
+struct deadlines *deadlines_new(struct lws_context *);
+/* Cancels the timer; the deadlines still listed are simply forgotten. */
+void		 deadlines_free(struct deadlines *);
+/* Fire dl after the given time. */
+void		 deadlines_add(struct deadlines *, struct deadline *,
+		    lws_usec_t);
+/* Nothing when dl is not listed. */
+void		 deadlines_remove(struct deadline *);
+
 /* waiters.c: executors holding a long-poll, found by request id. */
 
 /* Embedded in the waiting connection's session; wake() is called once,
@@ -493,8 +514,8 @@ int		 ratelimit_take(struct ratelimit *, const char *, int64_t,
  * wait ran out. */
 struct waiter {
 	struct lws_dll2	 list;
-	struct lws_dll2	 by_deadline;
-	lws_usec_t	 deadline;
+	struct waiters	*ws;
+	struct deadline	 timeout;
 	char		 id[PROTO_ID_MAX + 1];
 	void		(*wake)(struct waiter *);
 };

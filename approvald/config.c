@@ -61,7 +61,7 @@ static const char *const config_tls_keys[] = {
 };
 static const char *const config_limits_keys[] = {
 	"max_body_bytes", "rate_per_minute", "max_timeout_s",
-	"max_connections", NULL
+	"max_connections", "keepalive_s", NULL
 };
 static const char *const config_action_keys[] = {
 	"timeout_s", "rules", "deny_repeat", NULL
@@ -480,6 +480,7 @@ config_limits(struct config_ctx *ctx, const cJSON *root, struct limits *l)
 	l->rate_per_minute = 600;
 	l->max_timeout_s = 86400;
 	l->max_connections = 16384;
+	l->keepalive_s = 30;
 	if ((obj = config_get(root, "limits")) == NULL)
 		return 0;
 	old = config_enter(ctx, "limits");
@@ -493,7 +494,9 @@ config_limits(struct config_ctx *ctx, const cJSON *root, struct limits *l)
 	    config_int(ctx, obj, "max_timeout_s", 1, CONFIG_TIMEOUT_MAX,
 	    &l->max_timeout_s) != 0 ||
 	    config_int(ctx, obj, "max_connections", 16, 1000000,
-	    &l->max_connections) != 0)
+	    &l->max_connections) != 0 ||
+	    config_int(ctx, obj, "keepalive_s", 1, 3600,
+	    &l->keepalive_s) != 0)
 		return -1;
 	l->max_body_bytes = (size_t)body;
 	config_leave(ctx, old);

@@ -29,6 +29,7 @@ enum http_route {
 
 /* One per HTTP connection; reset between keep-alive transactions. */
 struct http_session {
+	struct deadline		 idle;		/* between transactions */
 	struct lws		*wsi;
 	struct daemon		*d;
 	enum http_route		 route;
@@ -68,31 +69,31 @@ http_daemon(struct lws *wsi)
 	return lws_context_user(lws_get_context(wsi));
 }
 
-/* Count connections, and say when the cap turns new ones away: at most
- * once a minute, however long the flood. Past the cap libwebsockets stops
- * accepting; the kernel's backlog holds the rest. */
-static void
-http_count(struct lws *wsi, int delta)
+/* Past limits.max_connections a new connection is closed as soon as it
+ * is accepted; that is said at most once a minute, however long the
+ * flood. 1 to turn it away. */
+static int
+http_over_cap(struct lws *wsi)
 {
-	/* libwebsockets keeps a few descriptors of its own under the cap. */
-	int64_t	full = http_daemon(wsi)->cfg.limits.max_connections - 8;
+	int64_t	max = http_daemon(wsi)->cfg.limits.max_connections;
 	int64_t	now;
 
-	http_connections += delta;
-	if (delta < 0 || http_connections < full)
-		return;
+	if (http_connections < max)
+		return 0;
 	now = clock_now_ms();
-	if (now - http_cap_logged_at < HTTP_CAP_LOG_MS)
-		return;
-	http_cap_logged_at = now;
-	log_event("warn", "event=connection_cap connections=%lld "
-	    "max_connections=%lld", (long long)http_connections,
-	    (long long)full + 8);
+	if (now - http_cap_logged_at >= HTTP_CAP_LOG_MS) {
+		http_cap_logged_at = now;
+		log_event("warn", "event=connection_cap connections=%lld "
+		    "max_connections=%lld", (long long)http_connections,
+		    (long long)max);
+	}
+	return 1;
 }
 
 static void
 http_reset(struct http_session *hs)
 {
+	deadlines_remove(&hs->idle);
 	if (hs->d != NULL)
 		waiters_remove(hs->d->waiters, &hs->waiter);
 	if (hs->held)
@@ -218,6 +219,42 @@ http_write_h2(struct http_session *hs)
 	    (int)hs->resp_len ? 0 : -1;
 }
 
+/* A kept-alive connection idle too long is closed. libwebsockets' own
+ * keep-alive timeout is off (see server.c): it costs a walk over every
+ * connection's timer on each answer. */
+static void
+http_idle_expired(struct deadline *dl)
+{
+	struct http_session	*hs;
+
+	hs = lws_container_of(dl, struct http_session, idle);
+	lws_set_timeout(hs->wsi, PENDING_TIMEOUT_HTTP_KEEPALIVE_IDLE,
+	    LWS_TO_KILL_ASYNC);
+}
+
+/* The answer is out: ready for the next transaction, or closed. */
+static int
+http_completed(struct http_session *hs)
+{
+	struct lws	*wsi = hs->wsi;
+	struct daemon	*d = hs->d;
+
+	http_reset(hs);
+	if (lws_http_transaction_completed(wsi))
+		return -1;
+	/* That binds the connection to its protocol afresh: hs is freed, and
+	 * the connection has a new, zeroed session. Not idle when a pipelined
+	 * request has already begun (wsi set again), nor an h2 stream. */
+	hs = lws_wsi_user(wsi);
+	if (hs != NULL && hs->wsi == NULL && lws_get_network_wsi(wsi) == wsi) {
+		hs->wsi = wsi;
+		hs->idle.fire = http_idle_expired;
+		deadlines_add(d->idle, &hs->idle,
+		    (lws_usec_t)d->cfg.limits.keepalive_s * LWS_USEC_PER_SEC);
+	}
+	return 0;
+}
+
 static int
 http_write(struct http_session *hs)
 {
@@ -235,8 +272,7 @@ http_write(struct http_session *hs)
 		return rc < 0 ? -1 : 0;
 	if (hs->close_after)
 		return -1;
-	http_reset(hs);
-	return lws_http_transaction_completed(wsi) ? -1 : 0;
+	return http_completed(hs);
 }
 
 /* Answer a GET with the current view of the session's request. */
@@ -506,11 +542,13 @@ http_callback(struct lws *wsi, enum lws_callback_reasons reason, void *user,
 	struct http_session	*hs = user;
 
 	switch (reason) {
+	case LWS_CALLBACK_FILTER_NETWORK_CONNECTION:
+		return http_over_cap(wsi);
 	case LWS_CALLBACK_WSI_CREATE:
-		http_count(wsi, 1);
+		http_connections++;
 		return 0;
 	case LWS_CALLBACK_WSI_DESTROY:
-		http_count(wsi, -1);
+		http_connections--;
 		return 0;
 	case LWS_CALLBACK_HTTP:
 		return http_begin(hs, wsi, in);
@@ -522,8 +560,12 @@ http_callback(struct lws *wsi, enum lws_callback_reasons reason, void *user,
 		return 0;
 	case LWS_CALLBACK_HTTP_WRITEABLE:
 		return http_write(hs);
+	case LWS_CALLBACK_HTTP_CONFIRM_UPGRADE:
+	case LWS_CALLBACK_HTTP_DROP_PROTOCOL:
 	case LWS_CALLBACK_CLOSED_HTTP:
-		/* No session when the connection died before HTTP (TLS). */
+		/* Out of every list before libwebsockets frees the session
+		 * (an upgrade to the console frees it too). No session when
+		 * the connection died before HTTP (TLS). */
 		if (hs != NULL)
 			http_reset(hs);
 		return 0;
