@@ -219,9 +219,7 @@ http_write_h2(struct http_session *hs)
 	    (int)hs->resp_len ? 0 : -1;
 }
 
-/* A kept-alive connection idle too long is closed. libwebsockets' own
- * keep-alive timeout is off (see server.c): it costs a walk over every
- * connection's timer on each answer. */
+/* A kept-alive connection idle too long is closed. */
 static void
 http_idle_expired(struct deadline *dl)
 {
@@ -247,6 +245,12 @@ http_completed(struct http_session *hs)
 	 * request has already begun (wsi set again), nor an h2 stream. */
 	hs = lws_wsi_user(wsi);
 	if (hs != NULL && hs->wsi == NULL && lws_get_network_wsi(wsi) == wsi) {
+		/* libwebsockets has just armed its own keep-alive timer, in
+		 * one list with every other connection's, each insertion a
+		 * walk from its head: 10,000 idle connections made each answer
+		 * walk 10,000. Taking it out again keeps that list short; the
+		 * deadline list, in order from its tail, does the timing. */
+		lws_set_timeout(wsi, NO_PENDING_TIMEOUT, 0);
 		hs->wsi = wsi;
 		hs->idle.fire = http_idle_expired;
 		deadlines_add(d->idle, &hs->idle,

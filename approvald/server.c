@@ -236,9 +236,8 @@ server_context(struct server *sv, struct lws_protocols *protocols)
 	 * libwebsockets find each connection by a walk over all of them.
 	 * http.c turns away connections past max_connections instead. */
 	info.timeout_secs = 10;
-	/* http.c times out idle kept-alive connections itself (deadline.c):
-	 * libwebsockets' keep-alive timer is a sorted insertion per answer. */
-	info.keepalive_timeout = 0;
+	/* No keepalive_timeout: http.c times out idle kept-alive connections
+	 * itself (deadline.c). */
 	info.max_http_header_data = 4096;
 	return lws_create_context(&info);
 }
