@@ -510,14 +510,14 @@ void		 deadlines_remove(struct deadline *);
 /* waiters.c: executors holding a long-poll, found by request id. */
 
 /* Embedded in the waiting connection's session; wake() is called once,
- * after the waiter has been removed: the request was released or the
- * wait ran out. */
+ * after the waiter has been removed: with the request when it was
+ * released final, with NULL when the wait ran out (or the daemon stops). */
 struct waiter {
 	struct lws_dll2	 list;
 	struct waiters	*ws;
 	struct deadline	 timeout;
 	char		 id[PROTO_ID_MAX + 1];
-	void		(*wake)(struct waiter *);
+	void		(*wake)(struct waiter *, const struct request *);
 };
 
 struct waiters	*waiters_new(struct lws_context *);
@@ -527,7 +527,9 @@ void		 waiters_free(struct waiters *);
 /* Park w for at most the given time. */
 void		 waiters_add(struct waiters *, struct waiter *, lws_usec_t);
 void		 waiters_remove(struct waiters *, struct waiter *);
-void		 waiters_release(struct waiters *, const char *);
+/* Wake the waiters of id with r, its final state (or NULL: unknown). */
+void		 waiters_release(struct waiters *, const char *,
+		    const struct request *);
 /* Wake every waiter (the daemon is stopping). */
 void		 waiters_release_all(struct waiters *);
 size_t		 waiters_count(const struct waiters *);

@@ -6,9 +6,15 @@
  * the connection. Once AUTHED it receives a snapshot of the requests it
  * may decide, recent history, then live pushes, and may send decisions.
  *
- * Every message to a console goes through its own queue, written in
+ * Every message to a console goes through its own queues, written in
  * fragments, as many per WRITEABLE callback as the socket takes up to a
- * budget (fair to the other connections). Nothing is ever dropped: a console
+ * budget (fair to the other connections). Three queues, drained in this
+ * order: answers to the console itself (challenge, snapshot, history,
+ * ack, error), then new or changed requests, then resolved ones; so that
+ * under a storm of resolutions the analyst still gets new work and the
+ * acknowledgements at once. For any one request the order holds: it is
+ * pushed (or in the snapshot) before it is resolved, and nothing follows
+ * its resolution. Nothing is ever dropped: a console
  * whose queue grows past CONSOLE_QUEUE_MAX is disconnected instead, and
  * resynchronises from a new snapshot when it reconnects.
  *
@@ -42,6 +48,13 @@ enum console_state {
 	CONSOLE_CLOSING
 };
 
+enum console_prio {
+	PRIO_ANSWER,
+	PRIO_REQUEST,
+	PRIO_RESOLVED,
+	PRIO__MAX
+};
+
 /* One queued text message; data has LWS_PRE bytes in front. */
 struct console_msg {
 	struct lws_dll2	 list;
@@ -59,7 +72,8 @@ struct console_session {
 	enum console_state	 state;
 	char			 nonce[64];
 	struct analyst		 analyst;
-	struct lws_dll2_owner	 outq;		/* owns console_msg */
+	struct lws_dll2_owner	 outq[PRIO__MAX];	/* own console_msg */
+	struct console_msg	*sending;	/* partly written, or NULL */
 	size_t			 outq_bytes;
 	char			*rx;		/* owned, reassembly */
 	size_t			 rx_len;
@@ -126,7 +140,8 @@ console_close(struct console_session *cs, const char *why)
 
 /* Queue a text message; a console that cannot keep up is cut off. */
 static void
-console_send_text(struct console_session *cs, const char *text, size_t len)
+console_send_text(struct console_session *cs, const char *text, size_t len,
+    enum console_prio prio)
 {
 	struct console_msg	*m;
 
@@ -143,7 +158,7 @@ console_send_text(struct console_session *cs, const char *text, size_t len)
 	m->len = len;
 	m->sent = 0;
 	memcpy(m->data + LWS_PRE, text, len);
-	lws_dll2_add_tail(&m->list, &cs->outq);
+	lws_dll2_add_tail(&m->list, &cs->outq[prio]);
 	cs->outq_bytes += len;
 	lws_callback_on_writable(cs->wsi);
 }
@@ -153,7 +168,7 @@ console_send(struct console_session *cs, const cJSON *msg)
 {
 	char	*text = json_print(msg);
 
-	console_send_text(cs, text, strlen(text));
+	console_send_text(cs, text, strlen(text), PRIO_ANSWER);
 	free(text);
 }
 
@@ -172,15 +187,29 @@ console_send_error(struct console_session *cs, const char *id,
 	cJSON_Delete(msg);
 }
 
-/* Write the next fragment of the head message; the bytes written. */
-static int
-console_write_fragment(struct console_session *cs)
+/* The message to write from: the one partly written, or else the first
+ * of the most urgent queue; NULL when all are empty. */
+static struct console_msg *
+console_next(struct console_session *cs)
 {
-	struct console_msg	*m;
-	size_t			 chunk;
-	int			 flags;
+	int	p;
 
-	m = lws_container_of(cs->outq.head, struct console_msg, list);
+	if (cs->sending != NULL)
+		return cs->sending;
+	for (p = 0; p < PRIO__MAX; p++)
+		if (cs->outq[p].head != NULL)
+			return lws_container_of(cs->outq[p].head,
+			    struct console_msg, list);
+	return NULL;
+}
+
+/* Write the next fragment of m; the bytes written. */
+static int
+console_write_fragment(struct console_session *cs, struct console_msg *m)
+{
+	size_t	chunk;
+	int	flags;
+
 	chunk = m->len - m->sent;
 	if (chunk > CONSOLE_FRAGMENT)
 		chunk = CONSOLE_FRAGMENT;
@@ -192,7 +221,9 @@ console_write_fragment(struct console_session *cs)
 	    chunk, (enum lws_write_protocol)flags) < (int)chunk)
 		return -1;
 	m->sent += chunk;
+	cs->sending = m;
 	if (m->sent == m->len) {
+		cs->sending = NULL;
 		lws_dll2_remove(&m->list);
 		cs->outq_bytes -= m->len;
 		free(m);
@@ -205,10 +236,11 @@ console_write_fragment(struct console_session *cs)
 static int
 console_write(struct console_session *cs)
 {
-	size_t	budget = CONSOLE_WRITE_BUDGET;
-	int	n;
+	struct console_msg	*m;
+	size_t			 budget = CONSOLE_WRITE_BUDGET;
+	int			 n;
 
-	if (cs->outq.head == NULL) {
+	if ((m = console_next(cs)) == NULL) {
 		if (cs->state != CONSOLE_CLOSING)
 			return 0;
 		lws_close_reason(cs->wsi, LWS_CLOSE_STATUS_POLICY_VIOLATION,
@@ -216,12 +248,12 @@ console_write(struct console_session *cs)
 		return -1;
 	}
 	do {
-		if ((n = console_write_fragment(cs)) < 0)
+		if ((n = console_write_fragment(cs, m)) < 0)
 			return -1;
 		budget -= (size_t)n < budget ? (size_t)n : budget;
-	} while (cs->outq.head != NULL && budget > 0 &&
+	} while ((m = console_next(cs)) != NULL && budget > 0 &&
 	    !lws_send_pipe_choked(cs->wsi));
-	if (cs->outq.head != NULL || cs->state == CONSOLE_CLOSING)
+	if (m != NULL || cs->state == CONSOLE_CLOSING)
 		lws_callback_on_writable(cs->wsi);
 	return 0;
 }
@@ -534,7 +566,7 @@ console_established(struct console_session *cs, struct lws *wsi)
 	b64 = codec_b64_encode(nonce, sizeof nonce);
 	snprintf(cs->nonce, sizeof cs->nonce, "%s", b64);
 	xasprintf(&text, "{\"type\":\"challenge\",\"nonce\":\"%s\"}", b64);
-	console_send_text(cs, text, strlen(text));
+	console_send_text(cs, text, strlen(text), PRIO_ANSWER);
 	free(text);
 	free(b64);
 	return 0;
@@ -544,12 +576,17 @@ static void
 console_closed(struct console_session *cs)
 {
 	struct console_msg	*m;
+	int			 p;
 
-	while (cs->outq.head != NULL) {
-		m = lws_container_of(cs->outq.head, struct console_msg, list);
-		lws_dll2_remove(&m->list);
-		free(m);
+	for (p = 0; p < PRIO__MAX; p++) {
+		while (cs->outq[p].head != NULL) {
+			m = lws_container_of(cs->outq[p].head,
+			    struct console_msg, list);
+			lws_dll2_remove(&m->list);
+			free(m);
+		}
 	}
+	cs->sending = NULL;
 	if (cs->state == CONSOLE_AUTHED || cs->state == CONSOLE_CLOSING)
 		log_event("info", "event=console_closed analyst=%s",
 		    cs->analyst.name[0] != '\0' ? cs->analyst.name : "-");
@@ -612,7 +649,9 @@ console_broadcast(struct console_hub *hub, const struct request *r,
 		    console_may_decide(&cs->analyst, r)) {
 			if (text == NULL)
 				text = console_render(type, r, &len);
-			console_send_text(cs, text, len);
+			console_send_text(cs, text, len,
+			    strcmp(type, "resolved") == 0 ? PRIO_RESOLVED :
+			    PRIO_REQUEST);
 		}
 	} lws_end_foreach_dll_safe(d, d1);
 	free(text);

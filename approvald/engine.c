@@ -667,15 +667,20 @@ void
 engine_resolved(struct daemon *d, const struct request *r)
 {
 	if (d->waiters != NULL)
-		waiters_release(d->waiters, r->id);
+		waiters_release(d->waiters, r->id, r);
 	if (d->hub != NULL)
 		console_broadcast(d->hub, r, "resolved");
 }
 
+/* id became final: read it back once, for its waiters and the consoles. */
 void
 engine_released(struct daemon *d, const char *id)
 {
-	if (d->waiters != NULL)
-		waiters_release(d->waiters, id);
-	engine_push(d, id, "resolved");
+	struct request	*r;
+
+	if ((r = request_load(d->store, id)) != NULL)
+		engine_resolved(d, r);
+	else if (d->waiters != NULL)	/* each waiter tries for itself */
+		waiters_release(d->waiters, id, NULL);
+	request_free(r);
 }

@@ -279,29 +279,42 @@ http_write(struct http_session *hs)
 	return http_completed(hs);
 }
 
+static void
+http_answer_request(struct http_session *hs, const struct request *r)
+{
+	cJSON	*view = request_view(r);
+
+	http_respond_json(hs, 200, view);
+	cJSON_Delete(view);
+}
+
 /* Answer a GET with the current view of the session's request. */
 static void
 http_answer_view(struct http_session *hs)
 {
 	struct request	*r;
-	cJSON		*view;
 
 	if ((r = request_load(hs->d->store, hs->id)) == NULL) {
 		http_respond_error(hs, 500, "internal",
 		    "cannot read the request");
 		return;
 	}
-	view = request_view(r);
-	http_respond_json(hs, 200, view);
-	cJSON_Delete(view);
+	http_answer_request(hs, r);
 	request_free(r);
 }
 
-/* Released, or the wait ran out: either way, the request as it stands. */
+/* Released with r final, or the wait ran out (r NULL): either way, the
+ * request as it stands. */
 static void
-http_wake(struct waiter *w)
+http_wake(struct waiter *w, const struct request *r)
 {
-	http_answer_view(lws_container_of(w, struct http_session, waiter));
+	struct http_session	*hs;
+
+	hs = lws_container_of(w, struct http_session, waiter);
+	if (r != NULL)
+		http_answer_request(hs, r);
+	else
+		http_answer_view(hs);
 }
 
 /* The wait=S argument: 0 when absent, -1 when malformed. */

@@ -41,7 +41,7 @@ waiters_timeout(struct deadline *dl)
 	struct waiter	*w = lws_container_of(dl, struct waiter, timeout);
 
 	waiters_detach(w);
-	w->wake(w);
+	w->wake(w, NULL);
 }
 
 struct waiters *
@@ -86,7 +86,7 @@ waiters_remove(struct waiters *ws, struct waiter *w)
 }
 
 void
-waiters_release(struct waiters *ws, const char *id)
+waiters_release(struct waiters *ws, const char *id, const struct request *r)
 {
 	struct lws_dll2_owner	*owner = waiters_bucket(ws, id);
 	struct waiter		*w;
@@ -95,7 +95,7 @@ waiters_release(struct waiters *ws, const char *id)
 		w = lws_container_of(d, struct waiter, list);
 		if (strcmp(w->id, id) == 0) {
 			waiters_detach(w);
-			w->wake(w);
+			w->wake(w, r);
 		}
 	} lws_end_foreach_dll_safe(d, d1);
 }
@@ -111,7 +111,7 @@ waiters_release_all(struct waiters *ws)
 			w = lws_container_of(ws->buckets[i].head,
 			    struct waiter, list);
 			waiters_detach(w);
-			w->wake(w);
+			w->wake(w, NULL);
 		}
 	}
 }
