@@ -9,25 +9,38 @@
 #include "approvald.h"
 
 #define LOG_STR_MAX	160
+#define LOG_LINE_MAX	2048
 #define LOG_STR_RING	8
 
+/* One write per line: stderr is unbuffered, and a line written in pieces
+ * costs a system call each and can interleave with another process's. */
 void
 log_event(const char *level, const char *fmt, ...)
 {
 	struct timespec	ts;
 	struct tm	tm;
-	char		when[32];
+	char		line[LOG_LINE_MAX], when[32];
 	va_list		ap;
+	int		n, m;
 
 	clock_gettime(CLOCK_REALTIME, &ts);
 	gmtime_r(&ts.tv_sec, &tm);
 	strftime(when, sizeof when, "%Y-%m-%dT%H:%M:%S", &tm);
-	fprintf(stderr, "ts=%s.%03ldZ level=%s ", when, ts.tv_nsec / 1000000,
-	    level);
+	n = snprintf(line, sizeof line, "ts=%s.%03ldZ level=%s ", when,
+	    ts.tv_nsec / 1000000, level);
 	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
+	m = vsnprintf(line + n, sizeof line - (size_t)n, fmt, ap);
 	va_end(ap);
-	fputc('\n', stderr);
+	if (m < 0)
+		m = 0;
+	n += m;
+	if ((size_t)n >= sizeof line - 1) {	/* cut: say so */
+		n = (int)sizeof line - 5;
+		memcpy(line + n, "...", 3);
+		n += 3;
+	}
+	line[n++] = '\n';
+	fwrite(line, 1, (size_t)n, stderr);
 }
 
 const char *
