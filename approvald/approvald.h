@@ -140,9 +140,6 @@ enum stmt {
 	STMT_BEGIN,
 	STMT_COMMIT,
 	STMT_ROLLBACK,
-	STMT_SAVEPOINT,
-	STMT_RELEASE,
-	STMT_ROLLBACK_TO,
 	STMT_REQ_INSERT,
 	STMT_REQ_GET,
 	STMT_REQ_STATE,
@@ -466,6 +463,9 @@ void		 batch_cancel(struct batch_ack *);
 void		 batch_added(struct batch *, struct request *);
 /* Commit the open group now and answer its waiters. */
 void		 batch_flush(struct batch *);
+/* A write of the open group failed: roll it back, answer its waiters
+ * with the failure. */
+void		 batch_abort(struct batch *);
 
 /* metrics.c: GET /metrics. */
 

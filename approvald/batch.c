@@ -1,10 +1,10 @@
 /*
  * Group commit. Submissions that arrive in one round of the event loop
- * are written in one transaction, each inside its own savepoint, and
- * committed (one fsync) in a timer that runs before the next round; only
- * then are they acknowledged, announced to the consoles and given to the
- * expiry timer. A failed commit answers every one of them with an error,
- * so nothing is acknowledged that is not on disk.
+ * are written in one transaction and committed (one fsync) in a timer
+ * that runs before the next round; only then are they acknowledged,
+ * announced to the consoles and given to the expiry timer. A failed write
+ * or commit answers every one of them with an error, so nothing is
+ * acknowledged that is not on disk.
  *
  * Any other write first commits the group in progress (store_begin calls
  * batch_flush through the store's hook), so writes keep their order.
@@ -117,11 +117,12 @@ batch_answer(struct batch *b, int ok)
 	}
 }
 
-/* Nothing can change a request of the group before this: any other
- * write flushes the group first. So the copies in memory are what is on
- * disk, and are announced without reading them back. */
-void
-batch_flush(struct batch *b)
+/* End the open group, committed when commit is set and that works,
+ * rolled back otherwise. Nothing can change a request of the group before
+ * this: any other write flushes the group first. So the copies in memory
+ * are what is on disk, and are announced without reading them back. */
+static void
+batch_end(struct batch *b, int commit)
 {
 	size_t	i, n;
 	int	ok;
@@ -130,11 +131,11 @@ batch_flush(struct batch *b)
 		return;
 	b->open = 0;
 	lws_sul_cancel(&b->sul);
-	ok = store_commit(b->d->store) == 0;
+	ok = commit && store_commit(b->d->store) == 0;
 	if (!ok) {
-		store_rollback(b->d->store);
-		log_event("error", "event=group_commit_failed requests=%zu msg=%s",
+		log_event("error", "event=group_failed requests=%zu msg=%s",
 		    b->nadded, log_str(store_errmsg(b->d->store)));
+		store_rollback(b->d->store);
 	}
 	batch_answer(b, ok);
 	n = b->nadded;
@@ -144,4 +145,16 @@ batch_flush(struct batch *b)
 			engine_added(b->d, b->added[i]);
 		request_free(b->added[i]);
 	}
+}
+
+void
+batch_flush(struct batch *b)
+{
+	batch_end(b, 1);
+}
+
+void
+batch_abort(struct batch *b)
+{
+	batch_end(b, 0);
 }

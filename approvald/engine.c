@@ -406,21 +406,22 @@ engine_store_alone(struct daemon *d, const struct request *r,
 	return 0;
 }
 
-/* In the loop round's group, in a savepoint of its own so that a failure
- * takes back this request only. Committed by batch_flush. */
+/* In the loop round's group, committed by batch_flush. A failed write
+ * (the disk, not the request: it was checked before) takes back the whole
+ * group, whose submissions are all answered with an error; none of them
+ * had been acknowledged. A savepoint per submission would spare the
+ * others, at 7% of the daemon's CPU on every submission. */
 static int
 engine_store_grouped(struct daemon *d, const struct request *r,
     const struct signature *sig)
 {
-	if (batch_join(d->batch) != 0 ||
-	    store_exec(d->store, store_stmt(d->store, STMT_SAVEPOINT)) != 0)
+	if (batch_join(d->batch) != 0)
 		return -1;
 	if (engine_insert_new(d, r, sig) != 0) {
-		store_exec(d->store, store_stmt(d->store, STMT_ROLLBACK_TO));
-		store_exec(d->store, store_stmt(d->store, STMT_RELEASE));
+		batch_abort(d->batch);
 		return -1;
 	}
-	return store_exec(d->store, store_stmt(d->store, STMT_RELEASE));
+	return 0;
 }
 
 /* Store a new request, signed by the daemon when policy decided it. */

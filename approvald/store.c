@@ -19,9 +19,6 @@ static const char *const store_sqls[STMT__MAX] = {
 	[STMT_BEGIN] = "BEGIN IMMEDIATE",
 	[STMT_COMMIT] = "COMMIT",
 	[STMT_ROLLBACK] = "ROLLBACK",
-	[STMT_SAVEPOINT] = "SAVEPOINT submission",
-	[STMT_RELEASE] = "RELEASE submission",
-	[STMT_ROLLBACK_TO] = "ROLLBACK TO submission",
 	[STMT_REQ_INSERT] =
 	    "INSERT INTO requests (id, executor, idempotency_key, action,"
 	    " target, on_behalf_of, body, digest, state, rule,"

@@ -61,6 +61,55 @@ n=$(sqlite3 "$T/approvald.db" "SELECT count(*) FROM signatures WHERE request_id=
 expect_eq "exactly one signature on the expired request" 1 "$n"
 
 check "audit chain verifies after kill -9" adm audit verify
+
+# A write that fails inside a group commit takes back the whole group:
+# nothing of it is acknowledged, and what was acknowledged is stored. A
+# trigger stands in for the failing disk.
+sqlite3 "$T/approvald.db" "CREATE TRIGGER fail_write BEFORE INSERT ON requests
+    WHEN NEW.target = 'fail.example' BEGIN SELECT RAISE(ABORT, 'disk'); END;"
+before=$(sqlite3 "$T/approvald.db" "SELECT count(*) FROM requests")
+# All 30 sent at once on connections opened beforehand, so that most land
+# in the same round of the daemon's loop as the failing one.
+"$PY" - "$PORT" "$TOKEN" "$T" <<'PY'
+import socket, sys
+port, token, out = int(sys.argv[1]), sys.argv[2], sys.argv[3]
+conns = [socket.create_connection(("127.0.0.1", port), timeout=10) for _ in range(30)]
+for i, c in enumerate(conns):
+    target = "fail.example" if i == 15 else "198.51.100.%d" % (i + 100)
+    body = ('{"action":"block_ip","target":"%s","justification":"x"}' % target).encode()
+    c.sendall(b"POST /v1/requests HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer " +
+              token.encode() + b"\r\nContent-Type: application/json\r\n" +
+              b"Content-Length: %d\r\nConnection: close\r\n\r\n" % len(body) + body)
+for i, c in enumerate(conns):
+    data = b""
+    while True:
+        chunk = c.recv(65536)
+        if not chunk:
+            break
+        data += chunk
+    head, _, body = data.partition(b"\r\n\r\n")
+    with open("%s/group.%d" % (out, i), "w") as f:
+        f.write(head.split(b" ")[1].decode() + " " + body.decode())
+PY
+expect_eq "the failing write is answered 500" 500 "$(cut -d' ' -f1 "$T/group.15")"
+acked=0; lost=0; failed=0
+for f in "$T"/group.[0-9] "$T"/group.[0-9][0-9]; do
+	case "$(cut -d' ' -f1 "$f")" in
+	201)	acked=$((acked + 1))
+		id=$(jget "$(cut -d' ' -f2- "$f")" id)
+		[ "$(sqlite3 "$T/approvald.db" "SELECT state FROM requests WHERE id = '$id'")" = pending ] ||
+		    lost=$((lost + 1)) ;;
+	500)	failed=$((failed + 1)) ;;
+	esac
+done
+after=$(sqlite3 "$T/approvald.db" "SELECT count(*) FROM requests")
+expect_eq "every acknowledged submission is stored, nothing else" \
+    "30 0 $acked" "$((acked + failed)) $lost $((after - before))"
+echo "# group failure: $acked acknowledged, $failed answered 500"
+sqlite3 "$T/approvald.db" "DROP TRIGGER fail_write"
+r=$(api POST /v1/requests '{"action":"block_ip","target":"198.51.100.98","justification":"x"}')
+expect_eq "submissions are stored again once writes work" 201 "${r%% *}"
+check "audit chain verifies after a group was taken back" adm audit verify
 adm audit checkpoint > "$T/checkpoint.json"
 expect_match "checkpoint is the signed head" '"type":"approve-audit-checkpoint-v1","seq":[0-9]+' "$(cat "$T/checkpoint.json")"
 r=$(api POST /v1/requests '{"action":"block_ip","target":"198.51.100.99","justification":"after the checkpoint"}')
