@@ -499,7 +499,10 @@ struct deadline {
 };
 
 struct deadlines *deadlines_new(struct lws_context *);
-/* Cancels the timer; the deadlines still listed are simply forgotten. */
+/* Cancel the timer for good, before the context goes; removing a listed
+ * deadline stays safe until deadlines_free. */
+void		 deadlines_stop(struct deadlines *);
+/* The deadlines still listed are simply forgotten. */
 void		 deadlines_free(struct deadlines *);
 /* Fire dl after the given time. */
 void		 deadlines_add(struct deadlines *, struct deadline *,
@@ -521,7 +524,7 @@ struct waiter {
 };
 
 struct waiters	*waiters_new(struct lws_context *);
-/* Cancel the timer, before the context goes. */
+/* Cancel the timer, before the context goes (see deadlines_stop). */
 void		 waiters_stop(struct waiters *);
 void		 waiters_free(struct waiters *);
 /* Park w for at most the given time. */

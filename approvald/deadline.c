@@ -12,7 +12,7 @@
 
 /* Owns nothing: each deadline lives in its owner's session. */
 struct deadlines {
-	struct lws_context	*ctx;
+	struct lws_context	*ctx;		/* NULL once stopped */
 	struct lws_dll2_owner	 list;		/* earliest first */
 	lws_sorted_usec_list_t	 sul;		/* at the earliest */
 };
@@ -23,6 +23,8 @@ deadlines_arm(struct deadlines *ds)
 	struct deadline	*dl;
 	lws_usec_t	 now;
 
+	if (ds->ctx == NULL)
+		return;
 	if (ds->list.head == NULL) {
 		lws_sul_cancel(&ds->sul);
 		return;
@@ -63,11 +65,18 @@ deadlines_new(struct lws_context *ctx)
 }
 
 void
+deadlines_stop(struct deadlines *ds)
+{
+	lws_sul_cancel(&ds->sul);
+	ds->ctx = NULL;
+}
+
+void
 deadlines_free(struct deadlines *ds)
 {
 	if (ds == NULL)
 		return;
-	lws_sul_cancel(&ds->sul);
+	deadlines_stop(ds);
 	free(ds);
 }
 

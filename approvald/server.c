@@ -306,19 +306,19 @@ server_run(struct daemon *d)
 	expiry_run(d->expiry);
 	uv_run(&sv.loop, UV_RUN_DEFAULT);
 	/* Timers go first; sessions closing during destroy still find the
-	 * hub and the waiters. */
+	 * hub, the waiters and the idle list. */
 	batch_flush(d->batch);
 	expiry_free(d->expiry);
 	console_hub_stop(d->hub);
 	waiters_stop(d->waiters);
-	deadlines_free(d->idle);
-	d->idle = NULL;
+	deadlines_stop(d->idle);
 	batch_free(d->batch);
 	d->batch = NULL;
 	lws_context_destroy(d->ctx);
 	server_loop_close(&sv);
 	console_hub_free(d->hub);
 	waiters_free(d->waiters);
+	deadlines_free(d->idle);
 	ratelimit_free(d->rate);
 	metrics_free(d->metrics);
 	return 0;

@@ -56,8 +56,7 @@ waiters_new(struct lws_context *ctx)
 void
 waiters_stop(struct waiters *ws)
 {
-	deadlines_free(ws->timeouts);
-	ws->timeouts = NULL;
+	deadlines_stop(ws->timeouts);
 }
 
 void

@@ -39,11 +39,21 @@ cp "$T/good.json" "$CFG"
 curl -s -o "$T/lp.json" -w '%{http_code}' -H "Authorization: Bearer $TOKEN" \
     "$URL/v1/requests/$PENDING?wait=30" > "$T/lp.code" &
 LPID=$!
+# And a kept-alive connection sitting idle: it is closed with the rest
+# (under the sanitizers, after the lists it is in are still there).
+"$PY" -c '
+import socket, sys, time
+s = socket.create_connection(("127.0.0.1", int(sys.argv[1])))
+s.sendall(b"GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n")
+s.recv(4096)
+time.sleep(3)' "$PORT" &
+IDLE=$!
 sleep 0.3
 start=$(date +%s%N)
 stop_daemon
 wait $LPID
 elapsed=$(( ($(date +%s%N) - start) / 1000000 ))
+kill $IDLE 2>/dev/null; wait $IDLE
 expect_eq "SIGTERM answers a parked long-poll with the view" "200 pending" \
     "$(cat "$T/lp.code") $(jget "$(cat "$T/lp.json")" state)"
 echo "# SIGTERM drain took ${elapsed} ms"
