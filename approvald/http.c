@@ -358,6 +358,12 @@ http_get(struct http_session *hs)
 		waiters_add(hs->d->waiters, &hs->waiter,
 		    (lws_usec_t)wait * LWS_USEC_PER_SEC);
 		lws_set_timeout(hs->wsi, NO_PENDING_TIMEOUT, 0);
+		/* Everything needed from the headers is in hs by now. A parked
+		 * HTTP/1.1 connection gives back its header table (4 KiB or
+		 * more): libwebsockets unlinks a freed one by walking all
+		 * tables in use, 10,000 of them with as many waiting. */
+		if (lws_get_network_wsi(hs->wsi) == hs->wsi)
+			lws_http_headers_detach(hs->wsi);
 	}
 	request_free(r);
 }
