@@ -489,7 +489,7 @@ void		 ratelimit_free(struct ratelimit *);
 int		 ratelimit_take(struct ratelimit *, const char *, int64_t,
 		    int *);
 
-/* deadline.c: timeouts of connections behind one timer, in order. */
+/* deadlines.c: timeouts of connections behind one timer, in order. */
 
 /* Embedded in its owner; fire() is called once it has been let go. */
 struct deadline {
@@ -509,6 +509,7 @@ void		 deadlines_add(struct deadlines *, struct deadline *,
 		    lws_usec_t);
 /* Nothing when dl is not listed. */
 void		 deadlines_remove(struct deadline *);
+size_t		 deadlines_count(const struct deadlines *);
 
 /* waiters.c: executors holding a long-poll, found by request id. */
 
@@ -517,7 +518,6 @@ void		 deadlines_remove(struct deadline *);
  * released final, with NULL when the wait ran out (or the daemon stops). */
 struct waiter {
 	struct lws_dll2	 list;
-	struct waiters	*ws;
 	struct deadline	 timeout;
 	char		 id[PROTO_ID_MAX + 1];
 	void		(*wake)(struct waiter *, const struct request *);

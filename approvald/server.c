@@ -237,7 +237,7 @@ server_context(struct server *sv, struct lws_protocols *protocols)
 	 * http.c turns away connections past max_connections instead. */
 	info.timeout_secs = 10;
 	/* No keepalive_timeout: http.c times out idle kept-alive connections
-	 * itself (deadline.c). */
+	 * itself (deadlines.c). */
 	info.max_http_header_data = 4096;
 	return lws_create_context(&info);
 }

@@ -9,11 +9,11 @@
 
 #define WAITERS_BUCKETS	4096
 
-/* Owns nothing: each waiter lives in its connection's session. */
+/* Owns nothing: each waiter lives in its connection's session. Every
+ * waiter has one deadline listed, so the list counts the waiters. */
 struct waiters {
 	struct lws_dll2_owner	 buckets[WAITERS_BUCKETS];
 	struct deadlines	*timeouts;
-	size_t			 count;
 };
 
 static struct lws_dll2_owner *
@@ -31,7 +31,6 @@ waiters_detach(struct waiter *w)
 {
 	lws_dll2_remove(&w->list);
 	deadlines_remove(&w->timeout);
-	w->ws->count--;
 }
 
 /* The wait ran out: the deadline list has already let go of it. */
@@ -70,9 +69,7 @@ waiters_free(struct waiters *ws)
 void
 waiters_add(struct waiters *ws, struct waiter *w, lws_usec_t wait_us)
 {
-	w->ws = ws;
 	lws_dll2_add_tail(&w->list, waiters_bucket(ws, w->id));
-	ws->count++;
 	w->timeout.fire = waiters_timeout;
 	deadlines_add(ws->timeouts, &w->timeout, wait_us);
 }
@@ -118,5 +115,5 @@ waiters_release_all(struct waiters *ws)
 size_t
 waiters_count(const struct waiters *ws)
 {
-	return ws->count;
+	return deadlines_count(ws->timeouts);
 }

@@ -98,6 +98,12 @@ deadlines_add(struct deadlines *ds, struct deadline *dl, lws_usec_t after)
 		lws_dll2_add_before(&dl->list, p->next);
 }
 
+size_t
+deadlines_count(const struct deadlines *ds)
+{
+	return ds->list.count;
+}
+
 /* Removing the earliest leaves the timer early, never late: when it
  * fires it finds nothing due and sleeps again. */
 void

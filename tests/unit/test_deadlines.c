@@ -1,5 +1,5 @@
 /*
- * deadline.c: timeouts behind one timer, on a real libwebsockets context
+ * deadlines.c: timeouts behind one timer, on a real libwebsockets context
  * without a listener, served until they fire. Lengths are tens of
  * milliseconds apart so that the order cannot depend on scheduling.
  */
@@ -94,8 +94,10 @@ test_fire_in_deadline_order(void **state)
 	deadlines_add(ds, &d.dl, 400 * MS);	/* last */
 	deadlines_remove(&c.dl);
 	deadlines_remove(&c.dl);		/* twice is harmless */
+	assert_int_equal(deadlines_count(ds), 3);
 	serve_until(ctx, log, 3);
 	assert_string_equal(log, "bad");
+	assert_int_equal(deadlines_count(ds), 0);
 	deadlines_free(ds);
 	lws_context_destroy(ctx);
 }
