@@ -529,7 +529,8 @@ void		 waiters_stop(struct waiters *);
 void		 waiters_free(struct waiters *);
 /* Park w for at most the given time. */
 void		 waiters_add(struct waiters *, struct waiter *, lws_usec_t);
-void		 waiters_remove(struct waiters *, struct waiter *);
+/* Nothing when w is not parked. */
+void		 waiters_remove(struct waiter *);
 /* Wake the waiters of id with r, its final state (or NULL: unknown). */
 void		 waiters_release(struct waiters *, const char *,
 		    const struct request *);

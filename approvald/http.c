@@ -94,8 +94,7 @@ static void
 http_reset(struct http_session *hs)
 {
 	deadlines_remove(&hs->idle);
-	if (hs->d != NULL)
-		waiters_remove(hs->d->waiters, &hs->waiter);
+	waiters_remove(&hs->waiter);
 	if (hs->held)
 		batch_cancel(&hs->ack);
 	registry_executor_clear(&hs->exec);

@@ -26,8 +26,9 @@ waiters_bucket(struct waiters *ws, const char *id)
 	return &ws->buckets[h % WAITERS_BUCKETS];
 }
 
-static void
-waiters_detach(struct waiter *w)
+/* Both removals do nothing when w is not listed. */
+void
+waiters_remove(struct waiter *w)
 {
 	lws_dll2_remove(&w->list);
 	deadlines_remove(&w->timeout);
@@ -39,7 +40,7 @@ waiters_timeout(struct deadline *dl)
 {
 	struct waiter	*w = lws_container_of(dl, struct waiter, timeout);
 
-	waiters_detach(w);
+	waiters_remove(w);
 	w->wake(w, NULL);
 }
 
@@ -74,12 +75,6 @@ waiters_add(struct waiters *ws, struct waiter *w, lws_usec_t wait_us)
 	deadlines_add(ws->timeouts, &w->timeout, wait_us);
 }
 
-void
-waiters_remove(struct waiters *ws, struct waiter *w)
-{
-	if (!lws_dll2_is_detached(&w->list))
-		waiters_detach(w);
-}
 
 void
 waiters_release(struct waiters *ws, const char *id, const struct request *r)
@@ -90,7 +85,7 @@ waiters_release(struct waiters *ws, const char *id, const struct request *r)
 	lws_start_foreach_dll_safe(struct lws_dll2 *, d, d1, owner->head) {
 		w = lws_container_of(d, struct waiter, list);
 		if (strcmp(w->id, id) == 0) {
-			waiters_detach(w);
+			waiters_remove(w);
 			w->wake(w, r);
 		}
 	} lws_end_foreach_dll_safe(d, d1);
@@ -106,7 +101,7 @@ waiters_release_all(struct waiters *ws)
 		while (ws->buckets[i].head != NULL) {
 			w = lws_container_of(ws->buckets[i].head,
 			    struct waiter, list);
-			waiters_detach(w);
+			waiters_remove(w);
 			w->wake(w, NULL);
 		}
 	}
