@@ -581,15 +581,14 @@ engine_admit(struct daemon *d, const struct executor *e,
 	    engine_label(d, r->action), r->state);
 	o->status = request_pending(r) ? 201 : 200;
 	o->view = request_view(r);
-	if (d->batch != NULL) {
-		o->batched = 1;
-		if (request_pending(r)) {
-			batch_added(d->batch, r);	/* announced at commit */
-			return;
-		}
-	} else if (request_pending(r))
-		engine_added(d, r);
-	request_free(r);
+	o->batched = d->batch != NULL;
+	if (request_pending(r) && o->batched)
+		batch_added(d->batch, r);	/* it takes r, to announce */
+	else {
+		if (request_pending(r))
+			engine_added(d, r);
+		request_free(r);
+	}
 }
 
 void
