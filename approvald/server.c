@@ -260,6 +260,30 @@ server_raise_nofile(int64_t want)
 		    (long long)want);
 }
 
+/* After the loop has stopped. Timers go first; sessions closing during
+ * the context's destroy still find the hub, the waiters and the idle
+ * list, which go last. */
+static void
+server_teardown(struct server *sv)
+{
+	struct daemon	*d = sv->d;
+
+	batch_flush(d->batch);
+	expiry_free(d->expiry);
+	console_hub_stop(d->hub);
+	waiters_stop(d->waiters);
+	deadlines_stop(d->idle);
+	batch_free(d->batch);
+	d->batch = NULL;
+	lws_context_destroy(d->ctx);
+	server_loop_close(sv);
+	console_hub_free(d->hub);
+	waiters_free(d->waiters);
+	deadlines_free(d->idle);
+	ratelimit_free(d->rate);
+	metrics_free(d->metrics);
+}
+
 int
 server_run(struct daemon *d)
 {
@@ -305,21 +329,6 @@ server_run(struct daemon *d)
 	    d->cfg.tls_cert != NULL ? "on" : "off", d->cfg.signer);
 	expiry_run(d->expiry);
 	uv_run(&sv.loop, UV_RUN_DEFAULT);
-	/* Timers go first; sessions closing during destroy still find the
-	 * hub, the waiters and the idle list. */
-	batch_flush(d->batch);
-	expiry_free(d->expiry);
-	console_hub_stop(d->hub);
-	waiters_stop(d->waiters);
-	deadlines_stop(d->idle);
-	batch_free(d->batch);
-	d->batch = NULL;
-	lws_context_destroy(d->ctx);
-	server_loop_close(&sv);
-	console_hub_free(d->hub);
-	waiters_free(d->waiters);
-	deadlines_free(d->idle);
-	ratelimit_free(d->rate);
-	metrics_free(d->metrics);
+	server_teardown(&sv);
 	return 0;
 }
