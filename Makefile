@@ -10,7 +10,8 @@ PREFIX	?= /usr/local
 DESTDIR	?=
 BUILD	?= build
 CC	?= cc
-PKGS	 = libwebsockets libuv libcjson libsodium sqlite3 ncursesw libcurl
+PKGS	 = libwebsockets libuv libcjson libsodium sqlite3 ncursesw libcurl \
+	   icu-uc icu-i18n
 
 ifneq ($(MAKECMDGOALS),deps)
 ifeq ($(shell pkg-config --exists $(PKGS) cmocka 2>/dev/null && echo yes),)

@@ -3,7 +3,7 @@
 # when they are missing and cannot be installed.
 set -eu
 PKGS="build-essential pkg-config libwebsockets-dev libwebsockets-evlib-uv
-libuv1-dev libcjson-dev libsodium-dev libsqlite3-dev libncurses-dev libcurl4-openssl-dev libcmocka-dev sqlite3
+libuv1-dev libicu-dev libcjson-dev libsodium-dev libsqlite3-dev libncurses-dev libcurl4-openssl-dev libcmocka-dev sqlite3
 curl tmux python3-nacl python3-websockets clang-14 libclang-rt-14-dev
 python3-cryptography openssl valgrind"
 # With arguments, those packages instead (make bench names its own).
