@@ -9,7 +9,7 @@
 
 static const char *const submit_keys[] = {
 	"action", "target", "params", "justification", "on_behalf_of",
-	"idempotency_key", "timeout_s", NULL
+	"idempotency_key", "timeout_s", "nonce", NULL
 };
 
 int
@@ -104,6 +104,14 @@ submit_fields(struct submission *sub, int64_t max_timeout_s, char *err,
 	    submit_string(root, "idempotency_key", PROTO_IDEMPOTENCY_MAX, 0, 1,
 	    &sub->idempotency_key, err, errlen) != 0)
 		return -1;
+	item = cJSON_GetObjectItemCaseSensitive(root, "nonce");
+	if (item != NULL && (!cJSON_IsString(item) ||
+	    !codec_nonce_valid(item->valuestring))) {
+		snprintf(err, errlen, "nonce must be a string of %d to %d "
+		    "printable ASCII characters", PROTO_BODY_NONCE_MIN,
+		    PROTO_BODY_NONCE_MAX);
+		return -1;
+	}
 	item = cJSON_GetObjectItemCaseSensitive(root, "params");
 	if (item != NULL && !cJSON_IsObject(item)) {
 		snprintf(err, errlen, "params must be an object");

@@ -171,6 +171,25 @@ ctl_body_check(const struct ctl_body *b, char *err, size_t errlen)
 	return 0;
 }
 
+/* The idempotency key (a random one when none was given, so that a
+ * submit whose answer was lost can be sent again safely) and the nonce
+ * derived from it: the digest is new for every fresh request, so no
+ * earlier approval can match it, yet a retry sends the same bytes. */
+static void
+ctl_body_key(cJSON *root, const char *key)
+{
+	char	 random_key[CODEC_RANDOM_KEY_LEN + 1];
+	char	 nonce[PROTO_BODY_NONCE_HEX + 1];
+
+	if (key == NULL) {
+		codec_random_key(random_key);
+		key = random_key;
+	}
+	codec_nonce_derive(key, nonce);
+	ctl_body_add(root, "idempotency_key", cJSON_CreateString(key));
+	ctl_body_add(root, "nonce", cJSON_CreateString(nonce));
+}
+
 int
 ctl_body_build(const struct ctl_body *b, char **out, size_t *len, char *err,
     size_t errlen)
@@ -190,9 +209,7 @@ ctl_body_build(const struct ctl_body *b, char **out, size_t *len, char *err,
 	if (b->on_behalf_of != NULL)
 		ctl_body_add(root, "on_behalf_of",
 		    cJSON_CreateString(b->on_behalf_of));
-	if (b->idempotency_key != NULL)
-		ctl_body_add(root, "idempotency_key",
-		    cJSON_CreateString(b->idempotency_key));
+	ctl_body_key(root, b->idempotency_key);
 	if (b->timeout_s != 0)
 		ctl_body_add(root, "timeout_s",
 		    cJSON_CreateNumber((double)b->timeout_s));

@@ -183,3 +183,42 @@ codec_name_valid(const char *name)
 	}
 	return 1;
 }
+
+int
+codec_nonce_valid(const char *s)
+{
+	size_t	len = strlen(s), i;
+
+	if (len < PROTO_BODY_NONCE_MIN || len > PROTO_BODY_NONCE_MAX)
+		return 0;
+	for (i = 0; i < len; i++) {
+		if (s[i] < 0x21 || s[i] > 0x7e)
+			return 0;
+	}
+	return 1;
+}
+
+void
+codec_nonce_derive(const char *key, char out[PROTO_BODY_NONCE_HEX + 1])
+{
+	crypto_hash_sha256_state st;
+	uint8_t		 hash[32];
+
+	crypto_hash_sha256_init(&st);
+	crypto_hash_sha256_update(&st, (const uint8_t *)PROTO_BODY_NONCE_TAG
+	    "\n", sizeof PROTO_BODY_NONCE_TAG);
+	crypto_hash_sha256_update(&st, (const uint8_t *)key, strlen(key));
+	crypto_hash_sha256_final(&st, hash);
+	codec_hex(hash, PROTO_BODY_NONCE_HEX / 2, out);
+}
+
+void
+codec_random_key(char out[CODEC_RANDOM_KEY_LEN + 1])
+{
+	uint8_t	 raw[16];
+
+	randombytes_buf(raw, sizeof raw);
+	out[0] = 'k';
+	out[1] = '-';
+	codec_hex(raw, sizeof raw, out + 2);
+}

@@ -36,4 +36,13 @@ int	 codec_id_valid(const char *);
  * a punctuation character. */
 int	 codec_name_valid(const char *);
 
+/* 1 for a body nonce: PROTO_BODY_NONCE_MIN to _MAX printable ASCII. */
+int	 codec_nonce_valid(const char *);
+/* The body nonce derived from an idempotency key: the first
+ * PROTO_BODY_NONCE_HEX hex digits of SHA-256(tag "\n" key). */
+void	 codec_nonce_derive(const char *, char[PROTO_BODY_NONCE_HEX + 1]);
+/* A fresh random idempotency key: "k-" and 32 hex digits. */
+#define CODEC_RANDOM_KEY_LEN	34
+void	 codec_random_key(char[CODEC_RANDOM_KEY_LEN + 1]);
+
 #endif

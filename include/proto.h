@@ -38,4 +38,12 @@
 #define PROTO_SIG_BYTES		64
 #define PROTO_NONCE_BYTES	32
 
+/* A request body's freshness nonce (PROTOCOL §9): a top-level string of
+ * 16 to 64 printable ASCII characters; approvectl derives 32 hex digits
+ * from the idempotency key, so that a retry sends the same bytes. */
+#define PROTO_BODY_NONCE_MIN	16
+#define PROTO_BODY_NONCE_MAX	64
+#define PROTO_BODY_NONCE_HEX	32
+#define PROTO_BODY_NONCE_TAG	"approve-nonce-v1"
+
 #endif

@@ -49,15 +49,33 @@ body_with(const char **params, size_t n, const char *params_json)
 	return b;
 }
 
+/* Without a key, a random one and the nonce derived from it: two builds of
+ * the same command differ, so no earlier approval can match either. */
 static void
 test_body_minimal(void **state)
 {
 	struct ctl_body	 b = body_with(NULL, 0, NULL);
-	char		*out;
+	const char	*prefix = "{\"action\":\"refund\",\"target\":"
+			    "\"order-77\",\"justification\":"
+			    "\"customer complaint\",\"idempotency_key\":\"k-";
+	char		*out, *again;
+	cJSON		*root;
+	const char	*key, *nonce;
+	char		 expect[PROTO_BODY_NONCE_HEX + 1];
 
 	out = build(&b);
-	assert_string_equal(out, "{\"action\":\"refund\",\"target\":"
-	    "\"order-77\",\"justification\":\"customer complaint\"}");
+	again = build(&b);
+	assert_int_equal(strncmp(out, prefix, strlen(prefix)), 0);
+	assert_string_not_equal(out, again);
+	root = cJSON_Parse(out);
+	assert_non_null(root);
+	key = cJSON_GetObjectItem(root, "idempotency_key")->valuestring;
+	nonce = cJSON_GetObjectItem(root, "nonce")->valuestring;
+	assert_int_equal(strlen(key), CODEC_RANDOM_KEY_LEN);
+	codec_nonce_derive(key, expect);
+	assert_string_equal(nonce, expect);
+	cJSON_Delete(root);
+	free(again);
 	free(out);
 }
 
@@ -77,7 +95,7 @@ test_body_full(void **state)
 	    "\"ws-\\\"042\\\"\\n\",\"params\":{\"n\":[1,2],"
 	    "\"ticket\":\"INC-7\"},\"justification\":\"customer complaint\","
 	    "\"on_behalf_of\":\"alice\",\"idempotency_key\":\"run-19-step-4\","
-	    "\"timeout_s\":300}");
+	    "\"nonce\":\"5bcf22e5769e9b3641b05ac14469473f\",\"timeout_s\":300}");
 	free(out);
 }
 

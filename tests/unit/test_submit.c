@@ -422,6 +422,31 @@ test_idempotency_key(void **state)
 	free(s);
 }
 
+/* The freshness nonce is optional, 16 to 64 printable ASCII characters. */
+static void
+test_nonce(void **state)
+{
+	struct submission	 sub;
+	const char		*want = "nonce must be a string of 16 to 64 "
+				    "printable ASCII characters";
+	char			*s;
+
+	ok_with("\"nonce\":\"0123456789abcdef\"", &sub);
+	submit_free(&sub);
+	bad_with("\"nonce\":\"0123456789abcde\"", want);
+	bad_with("\"nonce\":\"0123456789 abcdef\"", want);
+	bad_with("\"nonce\":\"0123456789abcdef\\u00e9\"", want);
+	bad_with("\"nonce\":1234567890123456", want);
+	bad_with("\"nonce\":null", want);
+	s = with_long("nonce", PROTO_BODY_NONCE_MAX, 'n');
+	sub_ok(s, &sub);
+	submit_free(&sub);
+	free(s);
+	s = with_long("nonce", PROTO_BODY_NONCE_MAX + 1, 'n');
+	sub_bad(s, want);
+	free(s);
+}
+
 static void
 test_not_an_object(void **state)
 {
@@ -456,6 +481,7 @@ main(void)
 		cmocka_unit_test(test_timeout_limit),
 		cmocka_unit_test(test_on_behalf_of),
 		cmocka_unit_test(test_idempotency_key),
+		cmocka_unit_test(test_nonce),
 		cmocka_unit_test(test_not_an_object),
 	};
 
