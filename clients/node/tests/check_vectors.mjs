@@ -2,7 +2,7 @@
 // verifyView; exit 1 on any answer that differs.
 import { readFileSync } from 'node:fs';
 import { APPROVED, VERIFICATION_FAILED, parseTrusted, verifyView }
-  from './approvald.mjs';
+  from '../approvald.mjs';
 
 const doc = JSON.parse(readFileSync(process.argv[2], 'utf8'));
 const trusted = Object.fromEntries(Object.entries(doc.trusted)
