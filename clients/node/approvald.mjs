@@ -440,7 +440,11 @@ export class Client {
     const caFile = ca || process.env.APPROVE_CA || null;
     this.#urls = list.split(',').map((u) => parseUrl(u.trim(), caFile, allowInsecureHttp));
     this.#token = readToken(token ?? null, tokenFile ?? null);
-    this.#agentOpts = caFile ? { ca: readFileSync(caFile) } : {};
+    try {
+      this.#agentOpts = caFile ? { ca: readFileSync(caFile) } : {};
+    } catch (e) {
+      throw new UsageError(`CA file ${caFile}: ${e.code}`);
+    }
   }
 
   // -- HTTP -----------------------------------------------------------------

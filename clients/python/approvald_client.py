@@ -468,8 +468,10 @@ class Client:
             if not trusted_keys:
                 raise UsageError("trusted keys: no keys")
             self.trusted = dict(trusted_keys)
-        else:
+        elif isinstance(trusted_keys, (str, os.PathLike)):
             self.trusted = load_trusted(trusted_keys)
+        else:
+            raise UsageError("trusted_keys is required: a file or a dict")
         urls = urls or os.environ.get("APPROVE_URL") or DEFAULT_URL
         ca = ca or os.environ.get("APPROVE_CA") or None
         self._urls = [_Url(u.strip(), ca, allow_insecure_http)
@@ -477,7 +479,10 @@ class Client:
         self._token = _read_token(token, token_file)
         self._ssl = None
         if any(u.https for u in self._urls):
-            self._ssl = ssl.create_default_context(cafile=ca)
+            try:
+                self._ssl = ssl.create_default_context(cafile=ca)
+            except (OSError, ssl.SSLError) as e:
+                raise UsageError(f"CA file {ca}: {clean(e)[:200]}") from None
         self._current = 0
 
     def __repr__(self):

@@ -214,6 +214,13 @@ for L in $LANGS; do
 	expect_eq "$L: plain http off loopback is refused (64)" 64 $?
 	APPROVE_CA="$T/trusted-all" drive $L status req_x >/dev/null
 	expect_eq "$L: a CA with an http:// URL is refused (64)" 64 $?
+	APPROVE_URL="https://127.0.0.1:$DEAD" APPROVE_CA="$T/missing.pem" drive $L status req_x >/dev/null
+	expect_eq "$L: a CA file that cannot be read is refused (64)" 64 $?
+	TRUSTED_KEYS= drive $L status req_x >/dev/null
+	expect_eq "$L: a client without trusted keys is refused (64)" 64 $?
+	printf '# nobody\n' > "$T/trusted-none"
+	TRUSTED_KEYS="$T/trusted-none" drive $L status req_x >/dev/null
+	expect_eq "$L: a trusted-keys file with no key is refused (64)" 64 $?
 	chmod 644 "$T/token"
 	APPROVE_TOKEN= TOKEN_FILE="$T/token" drive $L status req_x >"$T/$L.tok"
 	expect_eq "$L: a token file others can read is refused (64)" 64 $?
