@@ -57,6 +57,7 @@ const UNSEEN_MS = 60000;               // with no view yet, give up after
 const BACKOFF_MIN_MS = 200;
 const BACKOFF_MAX_MS = 5000;
 const PROGRESS_MS = 1000;              // a quicker pending answer backs off
+const RETRY_AFTER_MAX_S = 60;          // a longer Retry-After counts as this
 
 const NAME_RE = /^[A-Za-z0-9][A-Za-z0-9_.@-]{0,63}$/;
 const REQ_ID_RE = /^req_[A-Za-z0-9]{1,44}$/;
@@ -78,6 +79,7 @@ export class Result {
     this.why = why;
     this.id = id ?? (view ? view.id : null);
     this.body = null;
+    this.retryMs = 0;        // the daemon's Retry-After, for a 429
   }
 
   get approved() { return this.outcome === APPROVED; }
@@ -429,7 +431,10 @@ export class Client {
   constructor({ trustedKeys, urls, token, tokenFile, ca,
     allowInsecureHttp = false } = {}) {
     if (trustedKeys instanceof Map) {
-      if (trustedKeys.size === 0) throw new UsageError('trusted keys: no keys');
+      if (trustedKeys.size === 0 || ![...trustedKeys].every(([k, v]) =>
+        typeof k === 'string' && NAME_RE.test(k) && Buffer.isBuffer(v) &&
+        v.length === 32))
+        throw new UsageError('trusted keys: a Map of signer names to 32-byte keys, at least one');
       this.trusted = new Map(trustedKeys);
     } else if (typeof trustedKeys === 'string') {
       this.trusted = loadTrusted(trustedKeys);
@@ -477,7 +482,8 @@ export class Client {
         res.on('end', () => {
           const ra = res.headers['retry-after'];
           resolve({ status: res.statusCode, data: Buffer.concat(chunks),
-            retryAfter: /^\d{1,5}$/.test(ra ?? '') ? Number(ra) : 0 });
+            retryAfter: /^\d{1,5}$/.test(ra ?? '')
+              ? Math.min(Number(ra), RETRY_AFTER_MAX_S) : 0 });
         });
         res.on('error', (e) => reject(e));
       });
@@ -523,7 +529,9 @@ export class Client {
     if (reply.status === 401 || reply.status === 403)
       return new Result(UNAUTHORISED, null, why, id);
     if ([400, 404, 409, 413].includes(reply.status)) throw new UsageError(why);
-    return new Result(UNREACHABLE, null, why, id);
+    const r = new Result(UNREACHABLE, null, why, id);   // 429, or odd
+    r.retryMs = reply.retryAfter * 1000;
+    return r;
   }
 
   // The checked view in a 200/201 answer, or a Result saying why not.
@@ -652,12 +660,16 @@ export class Client {
     let backoff = BACKOFF_MIN_MS;
     let last = null;
     let err = null;
+    let retryMs = 0;
     for (;;) {
       const asked = Date.now();
       const waitS = stop === null ? WAIT_S
         : Math.max(0, Math.min(WAIT_S, Math.floor((stop - asked) / 1000)));
       const r = await this.#getOnce(id, waitS, sent);
-      if (r.outcome === UNREACHABLE) err = r.why;
+      if (r.outcome === UNREACHABLE) {
+        err = r.why;
+        retryMs = r.retryMs;
+      }
       else if (r.outcome !== PENDING) return r;
       else {
         last = r;
@@ -678,7 +690,7 @@ export class Client {
         continue;
       }
       const limit = stop === null ? deadline : Math.min(deadline, stop);
-      await sleep(Math.min(backoff, limit - Date.now()));
+      await sleep(Math.min(Math.max(backoff, retryMs), limit - Date.now()));
       backoff = Math.min(backoff * 2, BACKOFF_MAX_MS);
     }
   }

@@ -73,6 +73,7 @@ UNSEEN_MS = 60000                # with no view yet, give up after this
 BACKOFF_MIN_MS = 200
 BACKOFF_MAX_MS = 5000
 PROGRESS_MS = 1000               # a quicker pending answer backs off too
+RETRY_AFTER_MAX_S = 60           # a longer Retry-After counts as this
 
 _NAME_RE = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.@-]{0,63}\Z")
 _REQ_ID_RE = re.compile(r"req_[A-Za-z0-9]{1,44}\Z")
@@ -97,6 +98,7 @@ class Result:
         self.outcome = outcome
         self.view = view
         self.body = None        # the bytes sent, set by Client.request
+        self.retry_ms = 0       # the daemon's Retry-After, for a 429
         self.why = why
         self.id = rid if rid is not None else (view or {}).get("id")
 
@@ -465,8 +467,12 @@ class Client:
     def __init__(self, trusted_keys, urls=None, token=None, token_file=None,
                  ca=None, allow_insecure_http=False):
         if isinstance(trusted_keys, dict):
-            if not trusted_keys:
-                raise UsageError("trusted keys: no keys")
+            if not trusted_keys or not all(
+                    isinstance(k, str) and _NAME_RE.match(k) and
+                    isinstance(v, bytes) and len(v) == 32
+                    for k, v in trusted_keys.items()):
+                raise UsageError("trusted keys: a dict of signer names to "
+                                 "32-byte keys, at least one")
             self.trusted = dict(trusted_keys)
         elif isinstance(trusted_keys, (str, os.PathLike)):
             self.trusted = load_trusted(trusted_keys)
@@ -515,7 +521,8 @@ class Client:
             if len(data) > REPLY_MAX:
                 raise _Unreachable("an answer larger than the limit")
             retry = resp.getheader("Retry-After") or "0"
-            retry = int(retry) if retry.isdigit() and len(retry) < 6 else 0
+            retry = min(int(retry), RETRY_AFTER_MAX_S) \
+                if retry.isdigit() and len(retry) < 6 else 0
             return _Reply(resp.status, data, retry)
         except (OSError, http.client.HTTPException, ssl.SSLError) as e:
             raise _Unreachable(f"{url.text}: {type(e).__name__}: "
@@ -551,7 +558,9 @@ class Client:
             return Result(UNAUTHORISED, why=why, rid=rid)
         if reply.status in (400, 404, 409, 413):
             raise UsageError(why)
-        return Result(UNREACHABLE, why=why, rid=rid)
+        result = Result(UNREACHABLE, why=why, rid=rid)   # 429, or odd
+        result.retry_ms = reply.retry_after * 1000
+        return result
 
     def _view(self, reply, rid):
         """The checked view in a 200/201 answer, or a Result saying why
@@ -682,7 +691,7 @@ class Client:
         start = int(time.time() * 1000)
         deadline = start + UNSEEN_MS
         stop = None if max_wait_s is None else start + int(max_wait_s * 1000)
-        backoff, last, err = BACKOFF_MIN_MS, None, None
+        backoff, last, err, retry_ms = BACKOFF_MIN_MS, None, None, 0
         while True:
             asked = int(time.time() * 1000)
             wait_s = WAIT_S
@@ -690,7 +699,7 @@ class Client:
                 wait_s = max(0, min(WAIT_S, (stop - asked) // 1000))
             r = self._get_once(rid, wait_s, sent)
             if r.outcome == UNREACHABLE:
-                err = r.why
+                err, retry_ms = r.why, r.retry_ms
             elif r.outcome != PENDING:
                 return r
             else:
@@ -710,7 +719,7 @@ class Client:
                 backoff = BACKOFF_MIN_MS
                 continue
             limit = deadline if stop is None else min(deadline, stop)
-            _backoff_sleep(backoff, limit)
+            _backoff_sleep(max(backoff, retry_ms), limit)
             backoff = min(backoff * 2, BACKOFF_MAX_MS)
 
     def cancel(self, rid):

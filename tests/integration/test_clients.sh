@@ -83,38 +83,38 @@ check "node client answers every shared vector" \
     node "$CL/node/tests/check_vectors.mjs" "$TOP/tests/vectors/views.json"
 
 for L in $LANGS; do
-	out=$(drive $L request '{"action":"refund","target":"o-'$L'-1","params":{"amount":120},"justification":"dup"}')
+	out=$(drive "$L" request '{"action":"refund","target":"o-'"$L"'-1","params":{"amount":120},"justification":"dup"}')
 	expect_eq "$L: policy approval, daemon trusted: approved (0)" 0 $?
 	expect_match "$L: says approved and verified" '"outcome": ?"approved"' "$out"
-	TRUSTED_KEYS="$T/trusted-humans" drive $L request '{"action":"refund","target":"o-'$L'-2","params":{"amount":120},"justification":"dup"}' >/dev/null
+	TRUSTED_KEYS="$T/trusted-humans" drive "$L" request '{"action":"refund","target":"o-'"$L"'-2","params":{"amount":120},"justification":"dup"}' >/dev/null
 	expect_eq "$L: policy approval, daemon not trusted: verification_failed (65)" 65 $?
-	drive $L request '{"action":"refund","target":"o-'$L'-3","params":{"amount":20000},"justification":"big"}' >/dev/null
+	drive "$L" request '{"action":"refund","target":"o-'"$L"'-3","params":{"amount":20000},"justification":"big"}' >/dev/null
 	expect_eq "$L: policy denial: denied (1)" 1 $?
-	drive $L request '{"action":"quick_check","target":"q-'$L'","justification":"x"}' >/dev/null
+	drive "$L" request '{"action":"quick_check","target":"q-'"$L"'","justification":"x"}' >/dev/null
 	expect_eq "$L: nobody decides: expired (2)" 2 $?
 
-	out=$(drive $L request '{"action":"refund","target":"o-'$L'-4","params":{"amount":900},"justification":"x","wait":false}')
+	out=$(drive "$L" request '{"action":"refund","target":"o-'"$L"'-4","params":{"amount":900},"justification":"x","wait":false}')
 	expect_eq "$L: pending without waiting (4)" 4 $?
 	id=$(jget "$out" id)
-	drive $L status "$id" >/dev/null
+	drive "$L" status "$id" >/dev/null
 	expect_eq "$L: status of a pending request (4)" 4 $?
-	drive $L cancel "$id" >/dev/null
+	drive "$L" cancel "$id" >/dev/null
 	expect_eq "$L: cancel (3)" 3 $?
-	drive $L status "$id" >/dev/null
+	drive "$L" status "$id" >/dev/null
 	expect_eq "$L: status after cancel (3)" 3 $?
-	drive $L wait "$id" >/dev/null
+	drive "$L" wait "$id" >/dev/null
 	expect_eq "$L: wait on a cancelled request (3)" 3 $?
 
 	# An analyst approves while the client waits; verified with the
 	# daemon's key left out, against the exact bytes sent.
-	TRUSTED_KEYS="$T/trusted-humans" drive $L request '{"action":"isolate_host","target":"ws-'$L'-ok","justification":"EDR alert"}' >"$T/$L.ok" &
+	TRUSTED_KEYS="$T/trusted-humans" drive "$L" request '{"action":"isolate_host","target":"ws-'"$L"'-ok","justification":"EDR alert"}' >"$T/$L.ok" &
 	W=$!
 	analyst approve "ws-$L-ok" || not_ok "$L: analyst approves"
 	wait $W
 	expect_eq "$L: analyst approval, verified: approved (0)" 0 $?
 	cp "$T/$L.ok" "$T/$L.ok.line"
 
-	drive $L request '{"action":"isolate_host","target":"ws-'$L'-no","justification":"EDR alert"}' >"$T/$L.no" &
+	drive "$L" request '{"action":"isolate_host","target":"ws-'"$L"'-no","justification":"EDR alert"}' >"$T/$L.no" &
 	W=$!
 	analyst deny "ws-$L-no" "not this host" || not_ok "$L: analyst denies"
 	wait $W
@@ -123,21 +123,21 @@ for L in $LANGS; do
 
 	# signed_at 4 minutes ahead: the daemon takes it (within its 5
 	# minutes), the clients do not (past their own clock).
-	drive $L request '{"action":"isolate_host","target":"ws-'$L'-future","justification":"x"}' >"$T/$L.future" &
+	drive "$L" request '{"action":"isolate_host","target":"ws-'"$L"'-future","justification":"x"}' >"$T/$L.future" &
 	W=$!
 	analyst approve "ws-$L-future" "" 240000 || not_ok "$L: the daemon takes a signature 4 minutes ahead"
 	wait $W
 	expect_eq "$L: a signature from the future: verification_failed (65)" 65 $?
 	expect_match "$L: it says so" 'signed in the future' "$(cat "$T/$L.future")"
 
-	APPROVE_TOKEN=apv_bad drive $L status "$id" >/dev/null
+	APPROVE_TOKEN=apv_bad drive "$L" status "$id" >/dev/null
 	expect_eq "$L: bad token: unauthorised (77)" 77 $?
-	APPROVE_URL="http://127.0.0.1:$DEAD" drive $L request '{"action":"refund","target":"o","params":{"amount":1},"justification":"x"}' >/dev/null
+	APPROVE_URL="http://127.0.0.1:$DEAD" drive "$L" request '{"action":"refund","target":"o","params":{"amount":1},"justification":"x"}' >/dev/null
 	expect_eq "$L: daemon unreachable: unreachable (69)" 69 $?
-	APPROVE_URL="http://127.0.0.1:$DEAD,$URL" drive $L request '{"action":"refund","target":"o-'$L'-5","params":{"amount":1},"justification":"x"}' >/dev/null
+	APPROVE_URL="http://127.0.0.1:$DEAD,$URL" drive "$L" request '{"action":"refund","target":"o-'"$L"'-5","params":{"amount":1},"justification":"x"}' >/dev/null
 	expect_eq "$L: first URL dead, the second answers: approved (0)" 0 $?
 	fake status 503
-	APPROVE_URL="$FAKE_URL,$URL" drive $L request '{"action":"refund","target":"o-'$L'-6","params":{"amount":1},"justification":"x"}' >/dev/null
+	APPROVE_URL="$FAKE_URL,$URL" drive "$L" request '{"action":"refund","target":"o-'"$L"'-6","params":{"amount":1},"justification":"x"}' >/dev/null
 	expect_eq "$L: first URL answers 503, the second answers: approved (0)" 0 $?
 	unfake
 done
@@ -146,12 +146,12 @@ done
 # and in approvectl; random keys make every body new.
 for L in $LANGS; do
 	# The second client's bytes are the first's, or the daemon says 409.
-	out=$(drive $L request '{"action":"refund","target":"o-nonce","params":{"amount":1},"justification":"x","idempotency_key":"run-19-step-4"}')
+	out=$(drive "$L" request '{"action":"refund","target":"o-nonce","params":{"amount":1},"justification":"x","idempotency_key":"run-19-step-4"}')
 	expect_eq "$L: the same call and key give the same bytes in both clients (0)" 0 $?
 	expect_eq "$L: the nonce of key run-19-step-4 is approvectl's" \
 	    5bcf22e5769e9b3641b05ac14469473f "$(jget "$(jget "$out" body)" nonce)"
-	a=$(drive $L request '{"action":"refund","target":"o-same","params":{"amount":1},"justification":"x"}')
-	b=$(drive $L request '{"action":"refund","target":"o-same","params":{"amount":1},"justification":"x"}')
+	a=$(drive "$L" request '{"action":"refund","target":"o-same","params":{"amount":1},"justification":"x"}')
+	b=$(drive "$L" request '{"action":"refund","target":"o-same","params":{"amount":1},"justification":"x"}')
 	na=$(jget "$(jget "$a" body)" nonce); nb=$(jget "$(jget "$b" body)" nonce)
 	if [ "${#na}" -eq 32 ] && [ "$na" != "$nb" ]; then
 		ok "$L: the same call twice carries two nonces"
@@ -166,10 +166,10 @@ for L in $LANGS; do
 	api GET "/v1/requests/$id" | cut -d' ' -f2- > "$T/$L.old-view"
 	key=$(jget "$(jget "$(cat "$T/$L.ok.line")" body)" idempotency_key)
 	fake replay "$T/$L.old-view"
-	APPROVE_URL=$FAKE_URL TRUSTED_KEYS="$T/trusted-humans" drive $L request '{"action":"isolate_host","target":"ws-'$L'-ok","justification":"EDR alert"}' >"$T/$L.replay"
+	APPROVE_URL=$FAKE_URL TRUSTED_KEYS="$T/trusted-humans" drive "$L" request '{"action":"isolate_host","target":"ws-'"$L"'-ok","justification":"EDR alert"}' >"$T/$L.replay"
 	expect_eq "$L: an old approval for a new identical call: verification_failed (65)" 65 $?
 	expect_match "$L: it is not what was sent" 'not the request that was sent' "$(cat "$T/$L.replay")"
-	APPROVE_URL=$FAKE_URL TRUSTED_KEYS="$T/trusted-humans" drive $L request '{"action":"isolate_host","target":"ws-'$L'-ok","justification":"EDR alert","idempotency_key":"'"$key"'"}' >/dev/null
+	APPROVE_URL=$FAKE_URL TRUSTED_KEYS="$T/trusted-humans" drive "$L" request '{"action":"isolate_host","target":"ws-'"$L"'-ok","justification":"EDR alert","idempotency_key":"'"$key"'"}' >/dev/null
 	expect_eq "$L: the same key and bytes again: that approval holds (0)" 0 $?
 	unfake
 done
@@ -179,12 +179,12 @@ printf 'bob %s\nrobert %s\n' "$(cat "$T/keys/bob.key.pub")" \
     "$(cat "$T/keys/bob.key.pub")" > "$T/trusted-twonames"
 for L in $LANGS; do
 	fake twonames "$T/keys/bob.key" 2
-	APPROVE_URL=$FAKE_URL TRUSTED_KEYS="$T/trusted-twonames" drive $L request '{"action":"isolate_host","target":"prod-1","justification":"x"}' >"$T/$L.two"
+	APPROVE_URL=$FAKE_URL TRUSTED_KEYS="$T/trusted-twonames" drive "$L" request '{"action":"isolate_host","target":"prod-1","justification":"x"}' >"$T/$L.two"
 	expect_eq "$L: two required, one key under two names: verification_failed (65)" 65 $?
 	expect_match "$L: it names the shared key" 'same key as another signer' "$(cat "$T/$L.two")"
 	unfake
 	fake twonames "$T/keys/bob.key" 1
-	APPROVE_URL=$FAKE_URL TRUSTED_KEYS="$T/trusted-twonames" drive $L request '{"action":"isolate_host","target":"prod-1","justification":"x"}' >/dev/null
+	APPROVE_URL=$FAKE_URL TRUSTED_KEYS="$T/trusted-twonames" drive "$L" request '{"action":"isolate_host","target":"prod-1","justification":"x"}' >/dev/null
 	expect_eq "$L: the same view needing one: approved (0)" 0 $?
 	unfake
 done
@@ -192,41 +192,45 @@ done
 # Answers that are not views.
 for L in $LANGS; do
 	for mode in garbage dupkeys; do
-		fake $mode
-		APPROVE_URL=$FAKE_URL drive $L status req_fake1 >/dev/null
+		fake "$mode"
+		APPROVE_URL=$FAKE_URL drive "$L" status req_fake1 >/dev/null
 		expect_eq "$L: a $mode answer: verification_failed (65)" 65 $?
 		unfake
 	done
 	fake huge
-	APPROVE_URL=$FAKE_URL drive $L status req_fake1 >/dev/null
+	APPROVE_URL=$FAKE_URL drive "$L" status req_fake1 >/dev/null
 	expect_eq "$L: a 9 MiB answer: unreachable (69)" 69 $?
 	unfake
 	fake status 500
-	APPROVE_URL=$FAKE_URL drive $L status req_fake1 >/dev/null
+	APPROVE_URL=$FAKE_URL drive "$L" status req_fake1 >/dev/null
 	expect_eq "$L: only 500s: unreachable (69)" 69 $?
+	unfake
+	fake status 429
+	APPROVE_URL=$FAKE_URL drive "$L" status req_fake1 >/dev/null
+	expect_eq "$L: rate limited: unreachable (69), not a decision" 69 $?
 	unfake
 done
 
 # Transport and token rules.
 printf '%s\n' "$TOKEN" > "$T/token"
 for L in $LANGS; do
-	APPROVE_URL=http://192.0.2.1:8470 drive $L status req_x >/dev/null
+	APPROVE_URL=http://192.0.2.1:8470 drive "$L" status req_x >/dev/null
 	expect_eq "$L: plain http off loopback is refused (64)" 64 $?
-	APPROVE_CA="$T/trusted-all" drive $L status req_x >/dev/null
+	APPROVE_CA="$T/trusted-all" drive "$L" status req_x >/dev/null
 	expect_eq "$L: a CA with an http:// URL is refused (64)" 64 $?
-	APPROVE_URL="https://127.0.0.1:$DEAD" APPROVE_CA="$T/missing.pem" drive $L status req_x >/dev/null
+	APPROVE_URL="https://127.0.0.1:$DEAD" APPROVE_CA="$T/missing.pem" drive "$L" status req_x >/dev/null
 	expect_eq "$L: a CA file that cannot be read is refused (64)" 64 $?
-	TRUSTED_KEYS= drive $L status req_x >/dev/null
+	TRUSTED_KEYS='' drive "$L" status req_x >/dev/null
 	expect_eq "$L: a client without trusted keys is refused (64)" 64 $?
 	printf '# nobody\n' > "$T/trusted-none"
-	TRUSTED_KEYS="$T/trusted-none" drive $L status req_x >/dev/null
+	TRUSTED_KEYS="$T/trusted-none" drive "$L" status req_x >/dev/null
 	expect_eq "$L: a trusted-keys file with no key is refused (64)" 64 $?
 	chmod 644 "$T/token"
-	APPROVE_TOKEN= TOKEN_FILE="$T/token" drive $L status req_x >"$T/$L.tok"
+	APPROVE_TOKEN='' TOKEN_FILE="$T/token" drive "$L" status req_x >"$T/$L.tok"
 	expect_eq "$L: a token file others can read is refused (64)" 64 $?
 	expect_match "$L: it says why" 'too open' "$(cat "$T/$L.tok")"
 	chmod 600 "$T/token"
-	APPROVE_TOKEN= TOKEN_FILE="$T/token" drive $L request '{"action":"refund","target":"o-tok-'$L'","params":{"amount":1},"justification":"x"}' >/dev/null
+	APPROVE_TOKEN='' TOKEN_FILE="$T/token" drive "$L" request '{"action":"refund","target":"o-tok-'"$L"'","params":{"amount":1},"justification":"x"}' >/dev/null
 	expect_eq "$L: the token from a 0600 file: approved (0)" 0 $?
 done
 
@@ -248,7 +252,7 @@ check "it did not act" test ! -e "$T/acted-2"
 # The wait survives kill -9 and a restart, on the same request id.
 TRUSTED_KEYS="$T/trusted-humans"
 for L in $LANGS; do
-	drive $L request '{"action":"isolate_host","target":"ws-'$L'-restart","justification":"x"}' >"$T/$L.restart" &
+	drive "$L" request '{"action":"isolate_host","target":"ws-'"$L"'-restart","justification":"x"}' >"$T/$L.restart" &
 	W=$!
 	analyst seen "ws-$L-restart" || not_ok "$L: the request is pending"
 	kill9_daemon
@@ -283,11 +287,11 @@ until curl -sf --cacert "$T/tls/ca.pem" "$URL/healthz" >/dev/null 2>&1; do
 done
 TRUSTED_KEYS="$T/trusted-all"
 for L in $LANGS; do
-	APPROVE_URL=$URL APPROVE_CA="$T/tls/ca.pem" drive $L request '{"action":"refund","target":"o-tls-'$L'","params":{"amount":1},"justification":"x"}' >/dev/null
+	APPROVE_URL=$URL APPROVE_CA="$T/tls/ca.pem" drive "$L" request '{"action":"refund","target":"o-tls-'"$L"'","params":{"amount":1},"justification":"x"}' >/dev/null
 	expect_eq "$L: https with the daemon's CA: approved (0)" 0 $?
-	APPROVE_URL=$URL APPROVE_CA="$T/tls/other.pem" drive $L request '{"action":"refund","target":"o-tls-'$L'","params":{"amount":1},"justification":"x"}' >/dev/null
+	APPROVE_URL=$URL APPROVE_CA="$T/tls/other.pem" drive "$L" request '{"action":"refund","target":"o-tls-'"$L"'","params":{"amount":1},"justification":"x"}' >/dev/null
 	expect_eq "$L: https with another CA: unreachable (69)" 69 $?
-	APPROVE_URL=$URL drive $L request '{"action":"refund","target":"o-tls-'$L'","params":{"amount":1},"justification":"x"}' >/dev/null
+	APPROVE_URL=$URL drive "$L" request '{"action":"refund","target":"o-tls-'"$L"'","params":{"amount":1},"justification":"x"}' >/dev/null
 	expect_eq "$L: https with the system's CAs: unreachable (69)" 69 $?
 done
 finish
