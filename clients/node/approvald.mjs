@@ -171,7 +171,10 @@ function b64(text) {
   return raw.toString('base64') === text ? raw : null;
 }
 
-const wellFormed = (s) => typeof s === 'string' && s.isWellFormed();
+// A string without a lone surrogate, so UTF-8 holds it as it is (Node 18
+// lacks String.prototype.isWellFormed).
+const LONE_SURROGATE_RE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
+const wellFormed = (s) => typeof s === 'string' && !LONE_SURROGATE_RE.test(s);
 
 // --- trusted keys ---------------------------------------------------------
 
@@ -573,7 +576,7 @@ export class Client {
     timeoutS, idempotencyKey } = {}) {
     const key = idempotencyKey ?? `k-${randomBytes(16).toString('hex')}`;
     for (const [k, v] of Object.entries({ action, target, justification }))
-      if (typeof v !== 'string' || v === '' || !v.isWellFormed())
+      if (v === '' || !wellFormed(v))
         throw new UsageError(`${k} must be a non-empty string`);
     const body = { action, target };
     if (params !== undefined) {
@@ -596,7 +599,7 @@ export class Client {
     } catch (e) {
       throw new UsageError(`the request cannot be JSON: ${e.message}`);
     }
-    if (!text.isWellFormed()) throw new UsageError('the request is not valid Unicode');
+    if (!wellFormed(text)) throw new UsageError('the request is not valid Unicode');
     return Buffer.from(text, 'utf8');
   }
 
