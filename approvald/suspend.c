@@ -26,7 +26,7 @@ suspend_check_tx(struct daemon *d, const char *name, int64_t now,
 	const struct limits	*l = &d->cfg.limits;
 	sqlite3_stmt		*st;
 	int64_t			 since = now - l->suspend_window_s * 1000;
-	int			 live;
+	int			 live, rc;
 	cJSON			*data;
 
 	st = store_stmt(d->store, STMT_EXEC_GET);
@@ -57,9 +57,9 @@ suspend_check_tx(struct daemon *d, const char *name, int64_t now,
 	cJSON_AddStringToObject(data, "name", name);
 	cJSON_AddNumberToObject(data, "denials", (double)*n);
 	cJSON_AddNumberToObject(data, "window_s", (double)l->suspend_window_s);
-	live = audit_append(d->store, now, "executor_suspended", data);
+	rc = audit_append(d->store, now, "executor_suspended", data);
 	cJSON_Delete(data);
-	return live == 0 ? 1 : -1;
+	return rc == 0 ? 1 : -1;
 }
 
 /* Tell the log, the metrics and every console. */
