@@ -25,7 +25,7 @@
 #define CTL_VERIFY		EX_DATAERR	/* 65: never an approval */
 #define CTL_UNAVAILABLE		EX_UNAVAILABLE	/* 69 */
 #define CTL_NOPERM		EX_NOPERM	/* 77 */
-/* Beyond CONTRACT §1: answers about a request id that are not its state. */
+/* Answers about a request id that are not its state (docs: approvectl(1)). */
 #define CTL_NOT_FOUND		5	/* no such request (404) */
 #define CTL_ALREADY_FINAL	6	/* cancel of a final request (409) */
 
