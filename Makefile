@@ -60,7 +60,16 @@ $(LIB): $(call obj,$(COMMON_SRC))
 	rm -f $@
 	$(AR) rcs $@ $^
 
-DAEMON_OBJ = $(call obj,$(DAEMON_SRC)) $(BUILD)/obj/schema.o
+# The example configuration, which `approvald init` starts from.
+$(BUILD)/obj/example.c: contrib/approvald.json scripts/embed-text.sh
+	@mkdir -p $(dir $@)
+	sh scripts/embed-text.sh starter_example contrib/approvald.json > $@
+
+$(BUILD)/obj/example.o: $(BUILD)/obj/example.c
+	$(CC) $(XCFLAGS) -c -o $@ $<
+
+DAEMON_OBJ = $(call obj,$(DAEMON_SRC)) $(BUILD)/obj/schema.o \
+	$(BUILD)/obj/example.o
 
 $(BUILD)/approvald: $(call obj,approvald/main.c) $(DAEMON_OBJ) $(LIB)
 	$(CC) $(XCFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS)

@@ -224,6 +224,36 @@ admin_analyst_list(struct store *s)
 	return 0;
 }
 
+/* Say why a change to the executor or analyst name did nothing: there is
+ * none, or (executors) it is already revoked or already in the state
+ * the change wanted (done). */
+static void
+admin_unchanged(struct store *s, const char *what, const char *name,
+    const char *done)
+{
+	sqlite3_stmt	*st;
+	int		 found, revoked = 0;
+
+	if (strcmp(what, "executor") != 0) {
+		fprintf(stderr, "approvald: no %s named %s\n", what, name);
+		return;
+	}
+	st = store_stmt(s, STMT_EXEC_GET);
+	sqlite3_bind_text(st, 1, name, -1, SQLITE_STATIC);
+	if ((found = sqlite3_step(st) == SQLITE_ROW))
+		revoked = sqlite3_column_type(st, 1) != SQLITE_NULL;
+	sqlite3_reset(st);
+	if (!found)
+		fprintf(stderr, "approvald: no executor named %s (see "
+		    "'approvald executor list')\n", name);
+	else if (revoked)
+		fprintf(stderr, "approvald: executor %s is already revoked\n",
+		    name);
+	else
+		fprintf(stderr, "approvald: executor %s is not %s\n", name,
+		    done);
+}
+
 /* Run a one-name change (remove, revoke) with its audit event. */
 static int
 admin_change(struct store *s, enum stmt which, const char *name,
@@ -245,7 +275,8 @@ admin_change(struct store *s, enum stmt which, const char *name,
 	}
 	if (sqlite3_changes(s->db) != 1) {
 		store_rollback(s);
-		fprintf(stderr, "approvald: %s: no such name\n", name);
+		admin_unchanged(s, which == STMT_EXEC_REVOKE ? "executor" :
+		    "analyst", name, "revoked");
 		return 1;
 	}
 	if (admin_commit(s, event, name) != 0)
@@ -284,9 +315,17 @@ admin_analyst(const struct config *cfg, int argc, char **argv)
 	return rc;
 }
 
+/* A setup warning (lint.c), for the operator at the terminal. */
+static void
+admin_warn(const char *msg)
+{
+	fprintf(stderr, "approvald: warning: %s\n", msg);
+}
+
 /* Mint a token: shown once, stored only as its SHA-256. */
 static int
-admin_executor_add(struct store *s, int argc, char **argv)
+admin_executor_add(const struct config *cfg, struct store *s, int argc,
+    char **argv)
 {
 	static const char *const known[] = { "--scope", NULL };
 	sqlite3_stmt	*st;
@@ -315,6 +354,7 @@ admin_executor_add(struct store *s, int argc, char **argv)
 	sqlite3_bind_int64(st, 4, clock_now_ms());
 	if (admin_insert(s, st, "executor", name) == 0) {
 		printf("%s\n", token);
+		lint_scopes(cfg, name, scopes, admin_warn);
 		rc = 0;
 	}
 out:
@@ -332,11 +372,30 @@ admin_executor_list(struct store *s)
 	while (sqlite3_step(st) == SQLITE_ROW) {
 		printf("%s\tscopes=%s\t%s\n", sqlite3_column_text(st, 0),
 		    sqlite3_column_text(st, 1),
-		    sqlite3_column_type(st, 3) == SQLITE_NULL ? "active" :
-		    "revoked");
+		    sqlite3_column_type(st, 3) != SQLITE_NULL ? "revoked" :
+		    sqlite3_column_type(st, 4) != SQLITE_NULL ? "suspended" :
+		    "active");
 	}
 	sqlite3_reset(st);
 	return 0;
+}
+
+/* Lift the circuit breaker's suspension (suspend.c). */
+static int
+admin_executor_resume(struct store *s, const char *name)
+{
+	switch (suspend_resume(s, name)) {
+	case 0:
+		printf("executor %s resumed\n", name);
+		return 0;
+	case 1:
+		admin_unchanged(s, "executor", name, "suspended");
+		return 1;
+	default:
+		fprintf(stderr, "approvald: executor %s: %s\n", name,
+		    store_errmsg(s));
+		return 1;
+	}
 }
 
 int
@@ -347,20 +406,23 @@ admin_executor(const struct config *cfg, int argc, char **argv)
 
 	if (argc < 2 || (strcmp(argv[1], "add") == 0 && argc < 3) ||
 	    (strcmp(argv[1], "revoke") == 0 && argc != 3) ||
+	    (strcmp(argv[1], "resume") == 0 && argc != 3) ||
 	    (strcmp(argv[1], "list") == 0 && argc != 2))
 		return admin_usage("executor add NAME [--scope ACTION]... | "
-		    "list | revoke NAME");
+		    "list | revoke NAME | resume NAME");
 	if ((s = admin_open(cfg, 0)) == NULL)
 		return 1;
 	if (strcmp(argv[1], "add") == 0)
-		rc = admin_executor_add(s, argc, argv);
+		rc = admin_executor_add(cfg, s, argc, argv);
 	else if (strcmp(argv[1], "list") == 0)
 		rc = admin_executor_list(s);
 	else if (strcmp(argv[1], "revoke") == 0)
 		rc = admin_change(s, STMT_EXEC_REVOKE, argv[2],
 		    "executor_revoked", clock_now_ms());
+	else if (strcmp(argv[1], "resume") == 0)
+		rc = admin_executor_resume(s, argv[2]);
 	else
-		rc = admin_usage("executor add|list|revoke");
+		rc = admin_usage("executor add|list|revoke|resume");
 	store_close(s);
 	return rc;
 }

@@ -21,6 +21,8 @@ struct limits {
 	int64_t		 max_timeout_s;		/* default 86400 */
 	int64_t		 max_connections;	/* default 16384 */
 	int64_t		 keepalive_s;		/* default 30 */
+	int64_t		 suspend_denials;	/* 0: no circuit breaker */
+	int64_t		 suspend_window_s;
 };
 
 enum rule_then {
@@ -90,6 +92,7 @@ struct config {
 	struct limits	 limits;
 	struct action	*actions;
 	size_t		 nactions;
+	char		 sha256[PROTO_SHA256_HEX];	/* of the file's bytes */
 };
 
 /* 0, or -1 with "FILE: KEY: PROBLEM" in err. */
@@ -167,6 +170,12 @@ enum stmt {
 	STMT_ANALYST_INSERT,
 	STMT_ANALYST_LIST,
 	STMT_ANALYST_DELETE,
+	STMT_REQ_LIST,
+	STMT_REQ_OLDEST_PENDING,
+	STMT_REQ_DENIALS_SINCE,
+	STMT_EXEC_GET,
+	STMT_EXEC_SUSPEND,
+	STMT_EXEC_RESUME,
 	STMT__MAX
 };
 
@@ -250,6 +259,7 @@ struct request {
 	int64_t		 expires_at;
 	int64_t		 decided_at;		/* 0 while pending */
 	char		*denied_recently;	/* JSON object text or NULL */
+	char		 policy_sha256[PROTO_SHA256_HEX];	/* "" unknown */
 	struct signature *sigs;
 	size_t		 nsigs;
 };
@@ -379,6 +389,13 @@ void		 outcome_error(struct outcome *, int, const char *,
 		    const char *, ...) __attribute__((format(printf, 4, 5)));
 void		 outcome_clear(struct outcome *);
 
+/* listing.c: GET /v1/requests, an executor's own requests. */
+
+/* Answer from the connection's query: 200 with {"requests": [...]}, or
+ * an error. */
+void		 listing_answer(struct store *, struct lws *, const char *,
+		    struct outcome *);
+
 /* http.c: the executor API. */
 
 int		 http_callback(struct lws *, enum lws_callback_reasons, void *,
@@ -401,6 +418,9 @@ int		 admin_analyst(const struct config *, int, char **);
 int		 admin_executor(const struct config *, int, char **);
 int		 admin_keys(const struct config *, int, char **);
 int		 admin_audit(const struct config *, int, char **);
+/* starter.c: write the first configuration (mode 0600, never over an
+ * existing file); 0, or -1 with the reason in err. */
+int		 starter_write(const char *, char *, size_t);
 /* Open the database, creating it (and the daemon key) when missing. */
 struct store	*admin_open(const struct config *, int);
 
@@ -414,6 +434,8 @@ void		 console_hub_free(struct console_hub *);
 void		 console_broadcast(struct console_hub *, const struct request *,
 		    const char *);
 size_t		 console_count(const struct console_hub *);
+/* Queue a message (JSON text) to every signed-in console. */
+void		 console_alert(struct console_hub *, const char *);
 int		 console_callback(struct lws *, enum lws_callback_reasons,
 		    void *, void *, size_t);
 size_t		 console_session_size(void);
@@ -478,6 +500,34 @@ void		 metrics_count(struct metrics *, const char *, const char *,
 void		 metrics_latency(struct metrics *, int64_t);
 /* The exposition text; the caller frees. */
 char		*metrics_render(struct daemon *);
+
+/* suspend.c: limits.suspend_after, the circuit breaker. */
+
+/* After a denial of the executor's request (committed, or in the open
+ * group): suspend it when it reached the limit. 0, or -1 when a failed
+ * write gave up the open group (its submissions fail). */
+int		 suspend_denied(struct daemon *, const char *);
+/* 1 when the executor is suspended, or on a database error. */
+int		 suspend_active(struct store *, const char *);
+/* Lift a suspension, audited: 0, 1 when not suspended, -1 on error. */
+int		 suspend_resume(struct store *, const char *);
+
+/* journal.c: audit entries outside a request's life. */
+
+/* The loaded policy (event "policy_loaded" or "policy_reloaded"). */
+int		 journal_policy(struct daemon *, const char *);
+/* A 403 for a scope, at most one entry a minute per executor. */
+void		 journal_refused(struct daemon *, const char *, const char *);
+
+/* lint.c: setups that load but cannot work; each says its warnings with
+ * the function given and returns how many. */
+
+size_t		 lint_scopes(const struct config *, const char *,
+		    const char *, void (*)(const char *));
+size_t		 lint_setup(const struct config *, struct store *,
+		    void (*)(const char *));
+/* A warning as a log line. */
+void		 lint_log(const char *);
 
 /* ratelimit.c: limits.rate_per_minute per executor. */
 

@@ -39,6 +39,7 @@
 
 #define CONFIG_THEN_PROBLEM	"must be \"deny\", \"approve\" or \"review\""
 #define CONFIG_OPS_LIST		"lt, lte, gt, gte or eq"
+#define CONFIG_COMMENT_KEY	"_comment"
 
 /* One load in progress: where errors go and the key path being checked. */
 struct config_ctx {
@@ -61,7 +62,10 @@ static const char *const config_tls_keys[] = {
 };
 static const char *const config_limits_keys[] = {
 	"max_body_bytes", "rate_per_minute", "max_timeout_s",
-	"max_connections", "keepalive_s", NULL
+	"max_connections", "keepalive_s", "suspend_after", NULL
+};
+static const char *const config_suspend_keys[] = {
+	"denials", "window_s", NULL
 };
 static const char *const config_action_keys[] = {
 	"timeout_s", "rules", "deny_repeat", NULL
@@ -148,15 +152,28 @@ config_error(struct config_ctx *ctx, const char *key, const char *fmt, ...)
 	return -1;
 }
 
-/* Fail on the first member of obj whose key is not in the list. */
+/* Fail on the first member of obj whose key is not in the list. Every
+ * object with a fixed set of keys also takes "_comment", a note for
+ * people that the daemon reads past: a string, or an array of strings. */
 static int
 config_known(struct config_ctx *ctx, const cJSON *obj,
     const char *const *keys)
 {
-	const cJSON	*item;
+	const cJSON	*item, *line;
 	size_t		 i;
 
 	cJSON_ArrayForEach(item, obj) {
+		if (strcmp(item->string, CONFIG_COMMENT_KEY) == 0) {
+			cJSON_ArrayForEach(line, item) {
+				if (!cJSON_IsString(line))
+					break;
+			}
+			if (!cJSON_IsString(item) && (!cJSON_IsArray(item) ||
+			    line != NULL))
+				return config_error(ctx, item->string, "must "
+				    "be a string or an array of strings");
+			continue;
+		}
 		for (i = 0; keys[i] != NULL; i++) {
 			if (strcmp(item->string, keys[i]) == 0)
 				break;
@@ -468,6 +485,34 @@ config_signer(struct config_ctx *ctx, const cJSON *root, struct config *cfg)
 	return 0;
 }
 
+/* Read "limits.suspend_after", the circuit breaker: off when absent. */
+static int
+config_suspend(struct config_ctx *ctx, const cJSON *limits, struct limits *l)
+{
+	const cJSON	*obj;
+	size_t		 old;
+
+	l->suspend_denials = 0;
+	l->suspend_window_s = 0;
+	if ((obj = config_get(limits, "suspend_after")) == NULL)
+		return 0;
+	old = config_enter(ctx, "suspend_after");
+	if (!cJSON_IsObject(obj))
+		return config_error(ctx, NULL, "must be an object");
+	if (config_get(obj, "denials") == NULL ||
+	    config_get(obj, "window_s") == NULL)
+		return config_error(ctx, NULL, "needs both \"denials\" and "
+		    "\"window_s\"");
+	if (config_known(ctx, obj, config_suspend_keys) != 0 ||
+	    config_int(ctx, obj, "denials", 1, 100000,
+	    &l->suspend_denials) != 0 ||
+	    config_int(ctx, obj, "window_s", 1, 86400,
+	    &l->suspend_window_s) != 0)
+		return -1;
+	config_leave(ctx, old);
+	return 0;
+}
+
 /* Read "limits"; every member has a default. */
 static int
 config_limits(struct config_ctx *ctx, const cJSON *root, struct limits *l)
@@ -496,7 +541,8 @@ config_limits(struct config_ctx *ctx, const cJSON *root, struct limits *l)
 	    config_int(ctx, obj, "max_connections", 16, 1000000,
 	    &l->max_connections) != 0 ||
 	    config_int(ctx, obj, "keepalive_s", 1, 3600,
-	    &l->keepalive_s) != 0)
+	    &l->keepalive_s) != 0 ||
+	    config_suspend(ctx, obj, l) != 0)
 		return -1;
 	l->max_body_bytes = (size_t)body;
 	config_leave(ctx, old);
@@ -924,6 +970,7 @@ config_load_buffer(const char *file, const char *buf, size_t len,
 	if ((root = config_parse(&ctx, buf, len)) == NULL)
 		return -1;
 	cfg->path = xstrdup(file);
+	codec_sha256_hex(buf, len, cfg->sha256);
 	rc = config_root(&ctx, root, cfg);
 	cJSON_Delete(root);
 	if (rc != 0)

@@ -657,6 +657,19 @@ console_broadcast(struct console_hub *hub, const struct request *r,
 	free(text);
 }
 
+void
+console_alert(struct console_hub *hub, const char *text)
+{
+	struct console_session	*cs;
+
+	lws_start_foreach_dll_safe(struct lws_dll2 *, d, d1,
+	    hub->sessions.head) {
+		cs = lws_container_of(d, struct console_session, list);
+		if (cs->state == CONSOLE_AUTHED)
+			console_send_text(cs, text, strlen(text), PRIO_REQUEST);
+	} lws_end_foreach_dll_safe(d, d1);
+}
+
 /* Close cs when its analyst was removed (or re-keyed) since login. */
 static void
 console_check_one(struct console_hub *hub, struct console_session *cs)

@@ -110,6 +110,8 @@ engine_audit_data(const struct request *r, const char *state,
 	cJSON_AddStringToObject(o, "digest", r->digest);
 	cJSON_AddStringToObject(o, "state", state);
 	cJSON_AddStringToObject(o, "rule", r->rule);
+	if (r->policy_sha256[0] != '\0')
+		cJSON_AddStringToObject(o, "policy_sha256", r->policy_sha256);
 	if (sig != NULL) {
 		cJSON_AddStringToObject(o, "signer", sig->signer);
 		cJSON_AddStringToObject(o, "verdict", sig->verdict);
@@ -333,6 +335,8 @@ engine_record(struct daemon *d, const struct request *r,
 		    "denied" : "approved");
 		metrics_latency(d->metrics, now - r->created_at);
 		engine_released(d, r->id);
+		if (strcmp(sig->verdict, "deny") == 0)
+			suspend_denied(d, r->executor);
 	}
 	else
 		engine_changed(d, r->id);
@@ -371,6 +375,7 @@ engine_new_request(struct daemon *d, const struct executor *e,
 	cJSON_Delete(groups);
 	r->created_at = now;
 	r->expires_at = now + pr->timeout_s * 1000;
+	memcpy(r->policy_sha256, d->cfg.sha256, sizeof r->policy_sha256);
 	return r;
 }
 
@@ -569,7 +574,9 @@ engine_admit(struct daemon *d, const struct executor *e,
 		engine_deny_repeat(d, sub->action, memory, &pr);
 	r = engine_new_request(d, e, sub, &pr, body, len);
 	r->denied_recently = memory;
-	if (engine_store_new(d, r, &pr) != 0) {
+	if (engine_store_new(d, r, &pr) != 0 ||
+	    (strcmp(r->state, "denied") == 0 &&
+	    suspend_denied(d, e->name) != 0)) {
 		outcome_error(o, 500, "internal", "cannot store the request");
 		request_free(r);
 		return;
@@ -603,10 +610,11 @@ engine_submit(struct daemon *d, const struct executor *e, const char *body,
 		outcome_error(o, 400, "bad_request", "%s", err);
 		return;
 	}
-	if (!registry_executor_may(e, sub.action))
+	if (!registry_executor_may(e, sub.action)) {
 		outcome_error(o, 403, "forbidden", "executor %s may not "
 		    "request %s", e->name, sub.action);
-	else if (sub.idempotency_key == NULL ||
+		journal_refused(d, e->name, sub.action);
+	} else if (sub.idempotency_key == NULL ||
 	    !engine_replay(d, e, sub.idempotency_key, body, len, o))
 		engine_admit(d, e, &sub, body, len, o);
 	submit_free(&sub);

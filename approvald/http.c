@@ -24,7 +24,8 @@ enum http_route {
 	ROUTE_NONE,
 	ROUTE_SUBMIT,
 	ROUTE_GET,
-	ROUTE_CANCEL
+	ROUTE_CANCEL,
+	ROUTE_LIST
 };
 
 /* One per HTTP connection; reset between keep-alive transactions. */
@@ -368,6 +369,16 @@ http_get(struct http_session *hs)
 }
 
 static void
+http_list(struct http_session *hs)
+{
+	struct outcome	o;
+
+	memset(&o, 0, sizeof o);
+	listing_answer(hs->d->store, hs->wsi, hs->exec.name, &o);
+	http_respond_outcome(hs, &o);
+}
+
+static void
 http_cancel(struct http_session *hs)
 {
 	struct outcome	o;
@@ -431,6 +442,18 @@ http_authenticate(struct http_session *hs)
 	return rc;
 }
 
+/* The circuit breaker stopped this executor (suspend.c). */
+static void
+http_suspended(struct http_session *hs)
+{
+	char	msg[256];
+
+	snprintf(msg, sizeof msg, "executor %s is suspended after repeated "
+	    "denials (limits.suspend_after); an operator lifts it with "
+	    "'approvald executor resume %s'", hs->exec.name, hs->exec.name);
+	http_respond_error(hs, 403, "suspended", msg);
+}
+
 /* Pick the route from method and path; 0, or -1 having answered. */
 static int
 http_route(struct http_session *hs, const char *path)
@@ -443,6 +466,8 @@ http_route(struct http_session *hs, const char *path)
 	del = lws_hdr_total_length(hs->wsi, WSI_TOKEN_DELETE_URI) > 0;
 	if (strcmp(path, "/v1/requests") == 0 && post)
 		hs->route = ROUTE_SUBMIT;
+	else if (strcmp(path, "/v1/requests") == 0 && get)
+		hs->route = ROUTE_LIST;
 	else if (strncmp(path, prefix, sizeof prefix - 1) == 0 &&
 	    codec_id_valid(path + sizeof prefix - 1) && (get || del)) {
 		hs->route = get ? ROUTE_GET : ROUTE_CANCEL;
@@ -531,10 +556,18 @@ http_begin(struct http_session *hs, struct lws *wsi, const char *path)
 		    "too many requests: see Retry-After");
 		return 0;
 	}
+	if (hs->route == ROUTE_SUBMIT &&
+	    suspend_active(hs->d->store, hs->exec.name)) {
+		hs->close_after = 1;
+		http_suspended(hs);
+		return 0;
+	}
 	if (hs->route == ROUTE_GET)
 		http_get(hs);
 	else if (hs->route == ROUTE_CANCEL)
 		http_cancel(hs);
+	else if (hs->route == ROUTE_LIST)
+		http_list(hs);
 	else
 		http_check_length(hs);
 	return 0;

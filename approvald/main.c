@@ -17,13 +17,15 @@ static const char usage_text[] =
 "usage: approvald [-c CONFIG] COMMAND\n"
 "\n"
 "  serve                         run in the foreground, log to stderr\n"
-"  init                          create the database and the signing key\n"
+"  init                          write a starter CONFIG when there is none,\n"
+"                                then create the database and signing key\n"
 "  analyst add NAME --pubkey FILE [--group G]...\n"
 "  analyst list\n"
 "  analyst remove NAME\n"
 "  executor add NAME [--scope ACTION]...   prints the new token once\n"
 "  executor list\n"
 "  executor revoke NAME\n"
+"  executor resume NAME          lift a suspension (limits.suspend_after)\n"
 "  keys export                   trusted-keys file on stdout\n"
 "  audit verify [--checkpoint FILE]\n"
 "                                exit 0 when the audit chain is intact\n"
@@ -39,6 +41,64 @@ usage(FILE *f, int status)
 {
 	fputs(usage_text, f);
 	return status;
+}
+
+/* "COMMAND ... --help": the usage lines of that command (each with its
+ * continuation lines), without reading any configuration. 1 when the
+ * command has any. */
+static int
+usage_command(const char *cmd)
+{
+	const char	*line = usage_text, *end;
+	size_t		 n = strlen(cmd);
+	int		 shown = 0, in = 0;
+
+	for (; *line != '\0'; line = end + 1) {
+		end = strchr(line, '\n');
+		if (strncmp(line, "  ", 2) == 0 && line[2] != ' ')
+			in = strncmp(line + 2, cmd, n) == 0 &&
+			    (line[2 + n] == ' ' || line + 2 + n == end);
+		else if (strncmp(line, "  ", 2) != 0)
+			in = 0;
+		if (in) {
+			printf("%s%.*s\n", shown ? "" : "usage: approvald "
+			    "[-c CONFIG]\n", (int)(end - line), line);
+			shown = 1;
+		}
+	}
+	return shown;
+}
+
+/* 1 when the arguments after the command ask for help. */
+static int
+usage_wanted(int argc, char **argv)
+{
+	int	i;
+
+	for (i = 1; i < argc; i++) {
+		if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0)
+			return 1;
+	}
+	return 0;
+}
+
+/* init: a configuration that does not exist yet is written first. */
+static int
+init_config(const char *path)
+{
+	struct stat	st;
+	char		err[1024];
+
+	if (stat(path, &st) == 0)
+		return 0;
+	if (starter_write(path, err, sizeof err) != 0) {
+		fprintf(stderr, "approvald: cannot write a starter "
+		    "configuration: %s\n", err);
+		return -1;
+	}
+	printf("wrote %s: the example policy on 127.0.0.1:8470 (mode 0600); "
+	    "its \"_comment\" notes say what to change\n", path);
+	return 0;
 }
 
 static int
@@ -61,6 +121,8 @@ serve(struct config *cfg)
 		store_close(d.store);
 		return 1;
 	}
+	journal_policy(&d, "policy_loaded");
+	lint_setup(&d.cfg, d.store, lint_log);
 	rc = server_run(&d);
 	*cfg = d.cfg;	/* a reload replaced it; the caller frees this one */
 	keyfile_free(d.key);
@@ -122,6 +184,11 @@ main(int argc, char **argv)
 	}
 	if (optind >= argc)
 		return usage(stderr, EX_USAGE);
+	if (usage_wanted(argc - optind, argv + optind))
+		return usage_command(argv[optind]) ? 0 :
+		    usage(stderr, EX_USAGE);
+	if (strcmp(argv[optind], "init") == 0 && init_config(path) != 0)
+		return 1;
 	if (sodium_init() < 0) {
 		fprintf(stderr, "approvald: libsodium failed to start\n");
 		return 1;

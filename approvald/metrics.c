@@ -178,6 +178,23 @@ metrics_pending(struct store *s)
 	return n;
 }
 
+/* Seconds since the oldest pending request was submitted, 0 for none. */
+static unsigned long long
+metrics_oldest_pending(struct store *s)
+{
+	sqlite3_stmt		*st = store_stmt(s, STMT_REQ_OLDEST_PENDING);
+	unsigned long long	 age = 0;
+	int64_t			 now = clock_now_ms();
+
+	if (sqlite3_step(st) == SQLITE_ROW &&
+	    sqlite3_column_type(st, 0) != SQLITE_NULL &&
+	    sqlite3_column_int64(st, 0) < now)
+		age = (unsigned long long)(now -
+		    sqlite3_column_int64(st, 0)) / 1000;
+	sqlite3_reset(st);
+	return age;
+}
+
 char *
 metrics_render(struct daemon *d)
 {
@@ -194,9 +211,14 @@ metrics_render(struct daemon *d)
 	    "Console decisions refused, by reason.", "code", NULL);
 	metrics_family(d->metrics, &buf, &len, "rate_limited_total",
 	    "Executor calls refused by the rate limit.", "executor", NULL);
+	metrics_family(d->metrics, &buf, &len, "executor_suspensions_total",
+	    "Executors suspended by limits.suspend_after.", "executor", NULL);
 	metrics_histogram(d->metrics, &buf, &len);
 	metrics_gauge(&buf, &len, "requests_pending",
 	    "Requests waiting for a decision.", metrics_pending(d->store));
+	metrics_gauge(&buf, &len, "oldest_pending_seconds",
+	    "Age of the oldest request waiting for a decision (0: none).",
+	    metrics_oldest_pending(d->store));
 	metrics_gauge(&buf, &len, "consoles_connected",
 	    "Analyst consoles connected (signed in or not).",
 	    d->hub != NULL ? console_count(d->hub) : 0);

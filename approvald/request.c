@@ -51,6 +51,7 @@ request_from_row(struct request *r, sqlite3_stmt *st)
 	r->expires_at = sqlite3_column_int64(st, 13);
 	r->decided_at = sqlite3_column_int64(st, 14);
 	r->denied_recently = request_col_text(st, 15);
+	request_copy(r->policy_sha256, sizeof r->policy_sha256, st, 16);
 }
 
 static int
@@ -157,6 +158,8 @@ request_insert(struct store *s, const struct request *r)
 	if (r->decided_at != 0)
 		sqlite3_bind_int64(st, 15, r->decided_at);
 	request_bind_opt(st, 16, r->denied_recently);
+	request_bind_opt(st, 17, r->policy_sha256[0] != '\0' ?
+	    r->policy_sha256 : NULL);
 	return store_exec(s, st);
 }
 

@@ -124,6 +124,8 @@ server_reload(struct daemon *d)
 	d->cfg = cfg;
 	ratelimit_set(d->rate, d->cfg.limits.rate_per_minute);
 	log_event("info", "event=reloaded actions=%zu", d->cfg.nactions);
+	journal_policy(d, "policy_reloaded");
+	lint_setup(&d->cfg, d->store, lint_log);
 }
 
 /* Stop the loop once every answer is written, or the drain time is up. */

@@ -23,12 +23,13 @@ static const char *const store_sqls[STMT__MAX] = {
 	    "INSERT INTO requests (id, executor, idempotency_key, action,"
 	    " target, on_behalf_of, body, digest, state, rule,"
 	    " approvals_required, groups, created_at, expires_at, decided_at,"
-	    " denied_recently) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+	    " denied_recently, policy_sha256)"
+	    " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
 	[STMT_REQ_GET] =
 	    "SELECT id, executor, idempotency_key, action, target,"
 	    " on_behalf_of, body, digest, state, rule, approvals_required,"
-	    " groups, created_at, expires_at, decided_at, denied_recently"
-	    " FROM requests WHERE id = ?",
+	    " groups, created_at, expires_at, decided_at, denied_recently,"
+	    " policy_sha256 FROM requests WHERE id = ?",
 	[STMT_REQ_STATE] = "SELECT state FROM requests WHERE id = ?",
 	[STMT_REQ_BY_IDEMPOTENCY] =
 	    "SELECT id FROM requests WHERE executor = ? AND idempotency_key = ?",
@@ -80,8 +81,8 @@ static const char *const store_sqls[STMT__MAX] = {
 	    "INSERT INTO executors (name, token_hash, scopes, created_at)"
 	    " VALUES (?,?,?,?)",
 	[STMT_EXEC_LIST] =
-	    "SELECT name, scopes, created_at, revoked_at FROM executors"
-	    " ORDER BY name",
+	    "SELECT name, scopes, created_at, revoked_at, suspended_at"
+	    " FROM executors ORDER BY name",
 	[STMT_EXEC_REVOKE] =
 	    "UPDATE executors SET revoked_at = ? WHERE name = ?"
 	    " AND revoked_at IS NULL",
@@ -94,6 +95,23 @@ static const char *const store_sqls[STMT__MAX] = {
 	    "SELECT name, pubkey, groups, created_at FROM analysts"
 	    " ORDER BY name",
 	[STMT_ANALYST_DELETE] = "DELETE FROM analysts WHERE name = ?",
+	[STMT_REQ_LIST] =
+	    "SELECT id FROM requests WHERE executor = ?1"
+	    " AND (?2 IS NULL OR state = ?2) ORDER BY id DESC LIMIT ?3",
+	[STMT_REQ_OLDEST_PENDING] =
+	    "SELECT min(created_at) FROM requests WHERE state = 'pending'",
+	[STMT_REQ_DENIALS_SINCE] =
+	    "SELECT count(*) FROM requests WHERE executor = ?1"
+	    " AND state = 'denied' AND decided_at >= ?2",
+	[STMT_EXEC_GET] =
+	    "SELECT name, revoked_at, suspended_at, resumed_at FROM executors"
+	    " WHERE name = ?",
+	[STMT_EXEC_SUSPEND] =
+	    "UPDATE executors SET suspended_at = ?1 WHERE name = ?2"
+	    " AND suspended_at IS NULL AND revoked_at IS NULL",
+	[STMT_EXEC_RESUME] =
+	    "UPDATE executors SET suspended_at = NULL, resumed_at = ?1"
+	    " WHERE name = ?2 AND suspended_at IS NOT NULL",
 };
 
 /* Bring the schema up to date in one transaction. */

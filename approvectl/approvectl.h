@@ -25,6 +25,9 @@
 #define CTL_VERIFY		EX_DATAERR	/* 65: never an approval */
 #define CTL_UNAVAILABLE		EX_UNAVAILABLE	/* 69 */
 #define CTL_NOPERM		EX_NOPERM	/* 77 */
+/* Answers about a request id that are not its state (docs: approvectl(1)). */
+#define CTL_NOT_FOUND		5	/* no such request (404) */
+#define CTL_ALREADY_FINAL	6	/* cancel of a final request (409) */
 
 #define CTL_INPUT_MAX		CLIENT_REPLY_MAX	/* views, bodies */
 #define CTL_TOKEN_FILE_MAX	4096
@@ -58,6 +61,8 @@ struct ctl_opts {
 	const char	*trusted_keys;	/* NULL: do not verify */
 	const char	*body_file;	/* verify --body */
 	const char	*id;		/* wait, status, cancel */
+	const char	*state;		/* list --state, NULL: any */
+	int		 limit;		/* list --limit */
 	int		 wait;
 	int		 json;
 	struct ctl_body	 body;
@@ -92,6 +97,9 @@ cJSON	*ctl_report_parse(const char *, size_t, const char *,
 	    const char *);
 /* Say what an unwanted HTTP answer means; its exit code. */
 int	 ctl_report_http(const struct client_reply *);
+/* ctl_report_http for a call about one request id: 404 is
+ * CTL_NOT_FOUND and 409 CTL_ALREADY_FINAL. */
+int	 ctl_report_http_id(const struct client_reply *);
 /* Say that the daemon could not be reached; CTL_UNAVAILABLE. */
 int	 ctl_report_unreachable(const struct client *);
 /* Verify when asked, print the view or its line; the exit code. */
@@ -123,5 +131,6 @@ int	 ctl_request_run(const struct ctl_opts *);
 int	 ctl_status_run(const struct ctl_opts *);
 int	 ctl_cancel_run(const struct ctl_opts *);
 int	 ctl_verify_run(const struct ctl_opts *);
+int	 ctl_list_run(const struct ctl_opts *);
 
 #endif

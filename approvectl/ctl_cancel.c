@@ -41,7 +41,7 @@ ctl_cancel_run(const struct ctl_opts *o)
 		if (r.status == 200)
 			rc = ctl_cancel_answer(&s, o, &r);
 		else
-			rc = ctl_report_http(&r);
+			rc = ctl_report_http_id(&r);
 		client_reply_free(&r);
 	}
 	ctl_session_close(&s);

@@ -145,6 +145,18 @@ ctl_report_http(const struct client_reply *r)
 }
 
 int
+ctl_report_http_id(const struct client_reply *r)
+{
+	int	rc = ctl_report_http(r);
+
+	if (r->status == 404)
+		return CTL_NOT_FOUND;
+	if (r->status == 409)
+		return CTL_ALREADY_FINAL;
+	return rc;
+}
+
+int
 ctl_report_unreachable(const struct client *c)
 {
 	warnx("cannot reach the daemon: %s", client_error(c));

@@ -1,5 +1,6 @@
 /* approvectl request: submit a new request and, with --wait, see it end. */
 #include <err.h>
+#include <stdio.h>
 #include <stdlib.h>
 
 #include "approvectl.h"
@@ -24,6 +25,20 @@ ctl_request_submit(struct client *c, const char *body, size_t len,
 		rc = CTL_VERIFY;
 	client_reply_free(&r);
 	return rc;
+}
+
+/* Say the id at once, on stderr: should the caller die while waiting,
+ * the request can still be found, waited for or cancelled. */
+static void
+ctl_request_announce(const cJSON *view)
+{
+	char	*rule = ctl_report_clean(json_string(view, "rule") != NULL ?
+	    json_string(view, "rule") : "?");
+
+	fprintf(stderr, "approvectl: submitted %s (%s): %s\n",
+	    json_string(view, "id"), rule, json_string(view, "state"));
+	fflush(stderr);
+	free(rule);
 }
 
 /* Wait for the request in *view to end. */
@@ -58,6 +73,8 @@ ctl_request_run(const struct ctl_opts *o)
 		return rc;
 	}
 	rc = ctl_request_submit(s.client, body, len, &view);
+	if (rc == 0)
+		ctl_request_announce(view);
 	if (rc == 0 && o->wait && ctl_report_state(view) == CTL_PENDING)
 		rc = ctl_request_wait(s.client, &view);
 	if (rc == 0)

@@ -17,7 +17,7 @@ ctl_status_run(const struct ctl_opts *o)
 		return rc;
 	}
 	if (r.status != 200)
-		rc = ctl_report_http(&r);
+		rc = ctl_report_http_id(&r);
 	else if ((view = ctl_report_parse(r.body, r.len, o->id,
 	    "the daemon's answer")) == NULL)
 		rc = CTL_VERIFY;

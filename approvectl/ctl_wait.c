@@ -91,7 +91,7 @@ ctl_wait_step(struct ctl_wait *w, int64_t *retry_ms)
 		return -1;
 	}
 	if (r.status != 200)
-		rc = ctl_report_http(&r);
+		rc = ctl_report_http_id(&r);
 	else if ((view = ctl_report_parse(r.body, r.len, w->id,
 	    "the daemon's answer")) == NULL)
 		rc = CTL_VERIFY;

@@ -30,6 +30,8 @@ enum main_opt {
 	OPT_TRUSTED_KEYS,
 	OPT_JSON,
 	OPT_BODY,
+	OPT_STATE,
+	OPT_LIMIT,
 	OPT_HELP,
 	OPT_VERSION
 };
@@ -60,6 +62,8 @@ static const struct option main_options[] = {
 	{ "trusted-keys", required_argument, NULL, OPT_TRUSTED_KEYS },
 	{ "json", no_argument, NULL, OPT_JSON },
 	{ "body", required_argument, NULL, OPT_BODY },
+	{ "state", required_argument, NULL, OPT_STATE },
+	{ "limit", required_argument, NULL, OPT_LIMIT },
 	{ "help", no_argument, NULL, OPT_HELP },
 	{ "version", no_argument, NULL, OPT_VERSION },
 	{ NULL, 0, NULL, 0 }
@@ -76,10 +80,13 @@ static const struct main_cmd {
 	{ "request", 0, OPT_REQUEST, ctl_request_run },
 	{ "wait", 1, OPT_BIT(OPT_TRUSTED_KEYS) | OPT_BIT(OPT_JSON),
 	    ctl_wait_run },
-	{ "status", 1, OPT_BIT(OPT_JSON), ctl_status_run },
+	{ "status", 1, OPT_BIT(OPT_TRUSTED_KEYS) | OPT_BIT(OPT_JSON),
+	    ctl_status_run },
 	{ "cancel", 1, OPT_BIT(OPT_JSON), ctl_cancel_run },
 	{ "verify", 0, OPT_BIT(OPT_TRUSTED_KEYS) | OPT_BIT(OPT_BODY) |
 	    OPT_BIT(OPT_JSON), ctl_verify_run },
+	{ "list", 0, OPT_BIT(OPT_STATE) | OPT_BIT(OPT_LIMIT) |
+	    OPT_BIT(OPT_JSON), ctl_list_run },
 };
 
 /* The command line, read but not yet checked against the subcommand. */
@@ -98,18 +105,22 @@ static const char main_usage_text[] =
 "                  [--wait] [--trusted-keys FILE] [--json]\n"
 "       approvectl [--url URL] [--token-file F] wait ID [--trusted-keys FILE]\n"
 "                  [--json]\n"
-"       approvectl [--url URL] [--token-file F] status ID [--json]\n"
+"       approvectl [--url URL] [--token-file F] status ID\n"
+"                  [--trusted-keys FILE] [--json]\n"
 "       approvectl [--url URL] [--token-file F] cancel ID [--json]\n"
 "       approvectl verify --trusted-keys FILE [--body FILE] [--json] "
 "< VIEW.json\n"
+"       approvectl [--url URL] [--token-file F] list [--state S] [--limit N]\n"
+"                  [--json]\n"
 "       approvectl --help | --version\n"
 "\n"
 "The URL defaults to APPROVE_URL, else " PROTO_DEFAULT_URL "; the token is\n"
 "APPROVE_TOKEN, else the first line of --token-file. With https://, --ca FILE\n"
 "(or APPROVE_CA) names the CA certificate to trust instead of the system's.\n"
 "Exit: 0 approved (and verified with --trusted-keys), 1 denied, 2 expired,\n"
-"3 cancelled, 4 pending, 64 usage, 65 verification failed, 69 daemon\n"
-"unreachable or failing, 77 not authorised.\n";
+"3 cancelled, 4 pending, 5 no such request, 6 already final (cancel), 64\n"
+"usage, 65 verification failed, 69 daemon unreachable or failing, 77 not\n"
+"authorised or suspended. request prints the new id and rule on stderr at once.\n";
 
 /* Point at --help after a usage error; CTL_USAGE. */
 static int
@@ -160,8 +171,39 @@ main_slot(struct ctl_opts *o, int opt)
 	case OPT_IDEMPOTENCY_KEY:	return &o->body.idempotency_key;
 	case OPT_TRUSTED_KEYS:		return &o->trusted_keys;
 	case OPT_BODY:			return &o->body_file;
+	case OPT_STATE:			return &o->state;
 	default:			return NULL;
 	}
+}
+
+/* Parse --limit: 0 for 1 to CLIENT_LIST_MAX, -1 otherwise. */
+static int
+main_limit(const char *s, int *out)
+{
+	char	*end;
+	long	 n;
+
+	n = strtol(s, &end, 10);
+	if (end == s || *end != '\0' || n < 1 || n > CLIENT_LIST_MAX)
+		return -1;
+	*out = (int)n;
+	return 0;
+}
+
+/* 1 for a request state. */
+static int
+main_state_valid(const char *s)
+{
+	static const char *const states[] = {
+		"pending", "approved", "denied", "expired", "cancelled", NULL
+	};
+	size_t	i;
+
+	for (i = 0; states[i] != NULL; i++) {
+		if (strcmp(s, states[i]) == 0)
+			return 1;
+	}
+	return 0;
 }
 
 /* Take one option; 0 or CTL_USAGE. Only --param may be repeated: a second
@@ -182,6 +224,9 @@ main_option(struct main_args *a, int opt, const char *arg)
 	    ctl_body_timeout(arg, &a->o.body.timeout_s) != 0)
 		return main_bad("--timeout %s: not a whole number of seconds "
 		    "from 1 to %d", arg, INT32_MAX);
+	else if (opt == OPT_LIMIT && main_limit(arg, &a->o.limit) != 0)
+		return main_bad("--limit %s: not a whole number from 1 to %d",
+		    arg, CLIENT_LIST_MAX);
 	else if (opt == OPT_WAIT)
 		a->o.wait = 1;
 	else if (opt == OPT_JSON)
@@ -230,6 +275,11 @@ main_check(struct main_args *a, const struct main_cmd *cmd)
 	a->o.id = cmd->takes_id ? a->pos[1] : NULL;
 	if (cmd->run == ctl_verify_run && a->o.trusted_keys == NULL)
 		return main_bad("verify: --trusted-keys is required");
+	if (a->o.state != NULL && !main_state_valid(a->o.state))
+		return main_bad("--state %s: pending, approved, denied, expired "
+		    "or cancelled", a->o.state);
+	if (a->o.limit == 0)
+		a->o.limit = 20;
 	if (a->o.body_file != NULL && strcmp(a->o.body_file, "-") == 0)
 		return main_bad("verify: --body cannot be stdin: the view is");
 	return 0;

@@ -347,6 +347,31 @@ out:
 	return rc;
 }
 
+int
+client_list(struct client *c, const char *state, int limit,
+    struct client_reply *r)
+{
+	char	*url;
+	int	 rc = -1;
+
+	memset(r, 0, sizeof *r);
+	if (state != NULL && (state[0] == '\0' || strlen(state) > 16 ||
+	    strspn(state, "abcdefghijklmnopqrstuvwxyz") != strlen(state))) {
+		snprintf(c->err, sizeof c->err, "not a state");
+		return -1;
+	}
+	if (limit < 1 || limit > CLIENT_LIST_MAX) {
+		snprintf(c->err, sizeof c->err, "limit out of range");
+		return -1;
+	}
+	xasprintf(&url, "%s/v1/requests?limit=%d%s%s", c->base, limit,
+	    state != NULL ? "&state=" : "", state != NULL ? state : "");
+	if (client_setup(c, url, CLIENT_CALL_S, r) == 0)
+		rc = client_perform(c, r);
+	free(url);
+	return rc;
+}
+
 void
 client_reply_free(struct client_reply *r)
 {

@@ -13,6 +13,7 @@
 #define CLIENT_CONNECT_S	5
 #define CLIENT_CALL_S		30	/* submit and cancel */
 #define CLIENT_WAIT_SLACK_S	15	/* a get may take wait_s + this */
+#define CLIENT_LIST_MAX		100	/* requests in one list */
 
 /* One HTTP answer. Owns body (NUL-terminated, len excludes the NUL). */
 struct client_reply {
@@ -53,6 +54,10 @@ int		 client_get(struct client *, const char *, int,
 		    struct client_reply *);
 /* DELETE /v1/requests/ID. */
 int		 client_cancel(struct client *, const char *,
+		    struct client_reply *);
+/* GET /v1/requests?limit=N[&state=S]: the executor's own requests,
+ * newest first; 1 <= N <= CLIENT_LIST_MAX, S lowercase letters or NULL. */
+int		 client_list(struct client *, const char *, int,
 		    struct client_reply *);
 void		 client_reply_free(struct client_reply *);
 

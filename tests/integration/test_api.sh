@@ -84,6 +84,33 @@ r=$(api POST /v1/requests '{"action":"refund","target":"o","params":{"amount":1}
 expect_eq "executor without scopes may request nothing" 403 "${r%% *}"
 TOKEN=$TOKEN_SAVE
 
+# GET /v1/requests: own requests only, newest first, bounded, the query
+# checked whole.
+r=$(api GET '/v1/requests?limit=2')
+expect_eq "list: 200" 200 "${r%% *}"
+ids=$(printf '%s' "${r#* }" | "$PY" -c 'import json,sys; print(" ".join(x["id"] for x in json.load(sys.stdin)["requests"]))')
+expect_eq "limit=2: two summaries" 2 "$(echo $ids | wc -w)"
+expect_eq "newest first" "$(echo $ids | tr ' ' '\n' | sort -r | tr '\n' ' ')" "$ids "
+r=$(api GET '/v1/requests?state=pending&limit=100')
+expect_eq "state=pending: only pending ones" "pending" \
+    "$(printf '%s' "${r#* }" | "$PY" -c 'import json,sys; print(",".join(sorted(set(x["state"] for x in json.load(sys.stdin)["requests"]))))')"
+expect_match "the list holds the first request" "$ID" "$r"
+r=$(TOKEN=$TOKEN2 api GET '/v1/requests?limit=100')
+expect_eq "another executor lists none of them" '200 {"requests":[]}' "$r"
+r=$(api GET '/v1/requests')
+expect_eq "no query: at most 20" 20 \
+    "$(printf '%s' "${r#* }" | "$PY" -c 'import json,sys; r=json.load(sys.stdin)["requests"]; print(20 if len(r) <= 20 else len(r))')"
+for q in 'state=bogus' 'limit=0' 'limit=101' 'limit=x' 'limit=5&limit=6' \
+    'state=pending&state=denied' 'wait=5' 'limit=' "state=$(printf 'p%.0s' $(seq 80))"; do
+	r=$(api GET "/v1/requests?$q")
+	expect_eq "query $(printf '%.24s' "$q"): 400" "400 bad_request" \
+	    "${r%% *} $(jget "${r#* }" error.code)"
+done
+r=$(TOKEN=apv_0000000000000000000000000000000000000000000000000000000000000000 api GET '/v1/requests')
+expect_eq "list without a valid token: 401" 401 "${r%% *}"
+r=$(api PUT '/v1/requests')
+expect_eq "PUT /v1/requests: 405" 405 "${r%% *}"
+
 # Hostile bodies: each a clear 4xx, and the daemon keeps serving.
 for case in \
     'not json' \

@@ -49,9 +49,60 @@ ctl request --action isolate_host --target "x" --justification y --on-behalf-of 
 rc=$?; [ $rc -eq 64 ] && ok "an empty on_behalf_of is refused: 64" || not_ok "empty on_behalf_of gave $rc"
 APPROVE_URL=http://127.0.0.1:1 ctl status "$ID5" >/dev/null 2>&1
 expect_eq "unreachable daemon: 69" 69 $?
+# Not found and already final have their own exit codes, never 64.
+ctl status req_0000000000000000000000000000abcd >/dev/null 2>&1
+expect_eq "status of an unknown id: 5" 5 $?
+ctl wait req_0000000000000000000000000000abcd >/dev/null 2>&1
+expect_eq "wait for an unknown id: 5" 5 $?
+ctl cancel "$ID5" >/dev/null 2>&1
+expect_eq "cancel of a cancelled request: 6" 6 $?
+ID1=$(ctl request --action refund --target order-6 --param amount=120 \
+    --justification "small" --json 2>/dev/null | "$PY" -c 'import json,sys; print(json.load(sys.stdin)["id"])')
+ctl cancel "$ID1" >/dev/null 2>"$T/final.err"
+expect_eq "cancel of an approved request: 6" 6 $?
+expect_match "and says it is already final" "already final" "$(cat "$T/final.err")"
+# status --trusted-keys verifies what it reports.
+ctl status "$ID1" --trusted-keys "$T/trusted-all" >/dev/null
+expect_eq "status --trusted-keys of a policy approval: 0" 0 $?
+ctl status "$ID1" --trusted-keys "$T/trusted-humans" >/dev/null 2>&1
+expect_eq "status --trusted-keys without the daemon's key: 65" 65 $?
+
+# request prints the id and rule on stderr as soon as it is submitted,
+# before waiting: an agent that dies while waiting still knows its id.
+ctl request --action refund --target order-7 --param amount=900 \
+    --justification "needs a human" --wait >/dev/null 2>"$T/early.err" &
+EPID=$!
+i=0
+while ! grep -q "req_" "$T/early.err" 2>/dev/null && [ $i -lt 100 ]; do
+	i=$((i + 1)); sleep 0.05
+done
+early=$(cat "$T/early.err")
+expect_match "the id is on stderr while still waiting" \
+    "submitted req_[0-9a-f]* .refund rule 3.: pending" "$early"
+kill -0 $EPID 2>/dev/null && ok "approvectl is still waiting then" ||
+    not_ok "approvectl ended before the request was decided"
+EID=$(printf '%s' "$early" | sed -n 's/.*submitted \(req_[0-9a-f]*\).*/\1/p')
+ctl cancel "$EID" >/dev/null
+wait $EPID
+expect_eq "the waiting request, cancelled by its id: 3" 3 $?
+
+# list: own requests only, newest first, filtered by state.
+out=$(ctl list --limit 3)
+expect_eq "list --limit 3: three lines" 3 "$(printf '%s\n' "$out" | grep -c '^req_')"
+expect_eq "newest first" "$EID" "$(printf '%s\n' "$out" | head -1 | cut -f1)"
+out=$(ctl list --state cancelled --json)
+expect_match "list --state cancelled has the cancelled ones" "$ID5" "$out"
+expect_eq "and no other state" "" \
+    "$(printf '%s' "$out" | "$PY" -c 'import json,sys; print(",".join(r["state"] for r in json.load(sys.stdin)["requests"] if r["state"]!="cancelled"))')"
+ctl list --state bogus >/dev/null 2>&1
+expect_eq "list --state bogus: 64" 64 $?
+ctl list --limit 0 >/dev/null 2>&1
+expect_eq "list --limit 0: 64" 64 $?
+
 NARROW=$(new_executor narrow refund)
 APPROVE_TOKEN=$NARROW ctl request --action isolate_host --target ws-1 --justification x >/dev/null 2>&1
 expect_eq "action outside the scope: 77" 77 $?
+expect_eq "another executor lists none of these" "" "$(APPROVE_TOKEN=$NARROW ctl list)"
 
 # Expiry while waiting: 2.
 ctl request --action quick_check --target host-1 --justification x --wait >/dev/null

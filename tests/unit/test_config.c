@@ -17,6 +17,7 @@
 #include <unistd.h>
 
 #include "approvald.h"
+#include "codec.h"
 
 /* An action name one byte too long (65). */
 #define LONG_NAME \
@@ -118,6 +119,32 @@ test_values(void **state)
 	assert_int_equal(cfg.actions[0].rules[0].timeout_s, 1);
 	assert_string_equal(cfg.actions[0].rules[0].reason, "needs people");
 	assert_string_equal(cfg.actions[0].rules[0].label, "a.b-c_d rule 1");
+	assert_int_equal(cfg.limits.suspend_denials, 0);	/* off */
+	config_free(&cfg);
+}
+
+/* The circuit breaker's two numbers, and notes wherever keys are fixed
+ * names; the file's SHA-256 is kept. */
+static void
+test_suspend_and_comments(void **state)
+{
+	static const char text[] = "{\"_comment\":[\"a\",\"b\"],"
+	    "\"limits\":{\"_comment\":\"c\",\"suspend_after\":{"
+	    "\"_comment\":\"d\",\"denials\":100000,\"window_s\":86400}},"
+	    "\"actions\":{\"a\":{\"_comment\":\"e\",\"rules\":[{"
+	    "\"_comment\":\"f\",\"when\":{\"_comment\":\"g\","
+	    "\"target_glob\":\"x\"},\"then\":\"deny\"}]}}}";
+	struct config	cfg;
+	char		hex[PROTO_SHA256_HEX];
+
+	load_ok(text, &cfg);
+	assert_int_equal(cfg.limits.suspend_denials, 100000);
+	assert_int_equal(cfg.limits.suspend_window_s, 86400);
+	assert_int_equal(cfg.nactions, 1);
+	assert_int_equal(cfg.actions[0].nrules, 1);
+	assert_int_equal(cfg.actions[0].rules[0].nglobs, 1);
+	codec_sha256_hex(text, strlen(text), hex);
+	assert_string_equal(cfg.sha256, hex);
 	config_free(&cfg);
 }
 
@@ -315,6 +342,27 @@ test_errors(void **state)
 		{ "{\"limits\":{\"burst\":1},\"actions\":{}}",
 		  "limits.burst: unknown key" },
 		{ "{\"limits\":[],\"actions\":{}}", "limits: must be an object" },
+		{ "{\"limits\":{\"suspend_after\":{\"denials\":3}},"
+		  "\"actions\":{}}", "limits.suspend_after: needs both" },
+		{ "{\"limits\":{\"suspend_after\":{\"denials\":0,"
+		  "\"window_s\":60}},\"actions\":{}}",
+		  "limits.suspend_after.denials: must be an integer from 1" },
+		{ "{\"limits\":{\"suspend_after\":{\"denials\":3,"
+		  "\"window_s\":86401}},\"actions\":{}}",
+		  "limits.suspend_after.window_s: must be an integer from 1 to "
+		  "86400" },
+		{ "{\"limits\":{\"suspend_after\":{\"denials\":3,"
+		  "\"window_s\":6,\"burst\":1}},\"actions\":{}}",
+		  "limits.suspend_after.burst: unknown key" },
+		{ "{\"limits\":{\"suspend_after\":true},\"actions\":{}}",
+		  "limits.suspend_after: must be an object" },
+		{ "{\"_comment\":{},\"actions\":{}}",
+		  "_comment: must be a string or an array of strings" },
+		{ "{\"actions\":{\"a\":{\"rules\":[{\"_comment\":[\"x\",1],"
+		  "\"then\":\"deny\"}]}}}",
+		  "actions.a.rules[0]._comment: must be a string or an array" },
+		{ "{\"actions\":{\"_comment\":\"x\"}}",
+		  "actions._comment: " },
 		{ "{\"actions\":{\"a\":{\"rules\":[],\"timeout\":5}}}",
 		  "actions.a.timeout: unknown key" },
 		{ "{\"actions\":{\"a\":{\"rules\":[{\"then\":\"deny\","
@@ -561,6 +609,7 @@ main(void)
 		cmocka_unit_test(test_tls),
 		cmocka_unit_test(test_errors),
 		cmocka_unit_test(test_list_limits),
+		cmocka_unit_test(test_suspend_and_comments),
 		cmocka_unit_test(test_bad_files),
 		cmocka_unit_test(test_error_sanitised),
 		cmocka_unit_test(test_config_action),

@@ -1014,7 +1014,8 @@ test_submit_policy_approve(void **state)
 	cJSON_Delete(v);
 }
 
-/* An action outside the executor's scopes: 403, nothing stored. */
+/* An action outside the executor's scopes: 403, nothing stored but the
+ * refusal's audit entry. */
 static void
 test_submit_forbidden(void **state)
 {
@@ -1027,7 +1028,11 @@ test_submit_forbidden(void **state)
 	assert_null(submit_as(f, &none, WS042, 403, "forbidden"));
 	free(none.scopes);
 	assert_int_equal(db_int(f->s->db, "SELECT count(*) FROM requests"), 0);
-	assert_int_equal(db_int(f->s->db, "SELECT count(*) FROM audit"), 0);
+	assert_int_equal(db_int(f->s->db, "SELECT count(*) FROM audit"
+	    " WHERE event != 'scope_refused'"), 0);
+	assert_int_equal(db_int(f->s->db, "SELECT count(*) FROM audit"
+	    " WHERE event = 'scope_refused'"), 2);
+	audit_intact(f->s);
 }
 
 /* The same key from the same executor: the same request (200), or 409
