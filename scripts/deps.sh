@@ -15,6 +15,12 @@ for p in $PKGS; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'ok installed' ||
 	    missing="$missing $p"
 done
+# Node.js and npm (the client library's tests, the MCP gate's tests) may
+# come from Debian or be on the machine already; either will do.
+if [ $# -eq 0 ]; then
+	command -v node >/dev/null 2>&1 || missing="$missing nodejs"
+	command -v npm >/dev/null 2>&1 || missing="$missing npm"
+fi
 [ -z "$missing" ] && exit 0
 echo "deps: installing:$missing"
 if [ "$(id -u)" -ne 0 ]; then
