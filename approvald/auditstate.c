@@ -35,7 +35,7 @@ static const char auditstate_schema[] =
     "CREATE TEMP TABLE as_requests (id TEXT PRIMARY KEY, legacy INTEGER,"
     " executor, idempotency_key, action, target, on_behalf_of, digest,"
     " state, rule, approvals_required, groups, created_at, expires_at,"
-    " decided_at);"
+    " decided_at, denied_recently);"
     "CREATE TEMP TABLE as_signatures (request_id TEXT, signer TEXT,"
     " legacy INTEGER, verdict, signed_at, reason, sig, seq,"
     " PRIMARY KEY (request_id, signer));"
@@ -58,7 +58,7 @@ enum auditstate_stmt {
 static const char *const auditstate_sqls[AS__MAX] = {
 	[AS_REQ_PUT] = "INSERT OR REPLACE INTO as_requests VALUES"
 	    " (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14,"
-	    " ?15)",
+	    " ?15, ?16)",
 	[AS_REQ_MOVE] = "UPDATE as_requests SET state = ?2, decided_at = ?3"
 	    " WHERE id = ?1 AND state = 'pending'",
 	[AS_SIG_PUT] = "INSERT OR IGNORE INTO as_signatures VALUES"
@@ -110,6 +110,7 @@ static const struct auditstate_col auditstate_req_cols[] = {
 	{ "created_at", "created_at", 0 },
 	{ "expires_at", "expires_at", 0 },
 	{ "decided_at", "decided_at", 1 },
+	{ "denied_recently", "denied_recently", 0 },
 };
 
 static const struct auditstate_col auditstate_sig_cols[] = {
@@ -253,6 +254,7 @@ auditstate_submitted(struct auditstate *as, int64_t at, const cJSON *data)
 	/* Decided by policy at once: decided when created. */
 	if (state != NULL && strcmp(state, "pending") != 0)
 		sqlite3_bind_int64(st, 15, at);
+	auditstate_bind_str(st, 16, data, "denied_recently");
 	return auditstate_step(st);
 }
 

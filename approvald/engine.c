@@ -119,6 +119,8 @@ engine_audit_row(cJSON *o, const struct request *r)
 	cJSON_AddStringToObject(o, "groups", r->groups);
 	cJSON_AddNumberToObject(o, "created_at", (double)r->created_at);
 	cJSON_AddNumberToObject(o, "expires_at", (double)r->expires_at);
+	cJSON_AddItemToObject(o, "denied_recently", r->denied_recently ==
+	    NULL ? cJSON_CreateNull() : cJSON_CreateString(r->denied_recently));
 }
 
 /* The audit record of a request event. */

@@ -53,6 +53,10 @@ expect_eq "bob approved, denied and signed a pending request" \
     "approved denied pending" \
     "$(for id in "$APPROVED" "$DENIED" "$PENDING"; do jget "$(ctl status --json "$id")" state; done | tr '\n' ' ' | sed 's/ $//')"
 
+REPEAT=$(submit --action block_ip --target 203.0.113.7 --justification again)
+expect_match "a repeat of a denial carries the deny memory" '"count":1' \
+    "$(sqlite3 "$T/approvald.db" "SELECT denied_recently FROM requests WHERE id = '$REPEAT'")"
+
 out=$(adm audit verify); rc=$?
 expect_eq "untampered state verifies while serving: 0" "0 audit chain intact; the tables match it" "$rc $out"
 stop_daemon
@@ -115,6 +119,9 @@ tamper "an executor's token replaced" \
 tamper "a pending request's quorum lowered" \
     "UPDATE requests SET approvals_required = 1 WHERE id = '$PENDING'" \
     "requests row $PENDING: approvals_required is 1 here, 2 by the audit chain"
+tamper "the deny memory shown to analysts erased" \
+    "UPDATE requests SET denied_recently = NULL WHERE id = '$REPEAT'" \
+    "requests row $REPEAT: denied_recently is null here"
 tamper "a request's body swapped" \
     "UPDATE requests SET body = CAST('{}' AS BLOB) WHERE id = '$PENDING'" \
     "requests row $PENDING: body does not hash to its digest"
@@ -134,7 +141,7 @@ check "the untampered copy still verifies" adm audit verify
 import hashlib, json, sqlite3, struct, sys
 NEW = ("idempotency_key", "on_behalf_of", "approvals_required", "groups",
        "created_at", "expires_at", "signed_at", "sig", "pubkey",
-       "token_hash", "scopes")
+       "token_hash", "scopes", "denied_recently")
 db = sqlite3.connect(sys.argv[1])
 prev = bytes(32)
 for seq, at, event, data in db.execute(
