@@ -167,7 +167,7 @@ auditstate_bad(struct auditstate *as, const char *table, const char *key,
 
 	if (as->nbad++ >= AUDITSTATE_SHOW_MAX)
 		return;
-	auditstate_clean(key, row, sizeof row);
+	auditstate_clean(key != NULL ? key : "(null)", row, sizeof row);
 	fprintf(as->out, "%s row %s: ", table, row);
 	va_start(ap, fmt);
 	vfprintf(as->out, fmt, ap);
@@ -410,8 +410,7 @@ auditstate_row(struct auditstate *as, const struct auditstate_table *t,
 	size_t		 i;
 
 	if (sqlite3_column_type(st, 1) == SQLITE_NULL) {
-		auditstate_bad(as, t->name, key != NULL ? key : "(null)",
-		    "not in the audit chain");
+		auditstate_bad(as, t->name, key, "not in the audit chain");
 		return;
 	}
 	legacy = sqlite3_column_int(st, 1);
