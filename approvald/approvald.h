@@ -215,6 +215,10 @@ int		 audit_verify(struct store *, int64_t *, char *, size_t);
  * rows that replaying the chain gives; else -1, having written one line
  * per difference (naming the table and row) to the stream. */
 int		 auditstate_check(struct store *, FILE *);
+/* When auditstate_check holds, append an entry recording the whole row
+ * for each row that entries from before whole rows back only partly, in
+ * one transaction; 0 with their count, else -1 having said why. */
+int		 auditstate_adopt(struct store *, FILE *, size_t *);
 
 /* clock.c */
 int64_t		 clock_now_ms(void);

@@ -10,7 +10,8 @@
  * without "created_at", a signature without "sig", analyst_added without
  * "pubkey", executor_added without "token_hash") back their rows by what
  * they record: such a row is marked legacy and its other columns are not
- * compared (docs/OPERATIONS.md).
+ * compared (docs/OPERATIONS.md). `audit adopt` appends one "*_adopted"
+ * entry per legacy row, recording it whole, once the tables match.
  *
  * All of it runs in one read transaction that is rolled back: the
  * temporary tables vanish and the database is not written.
@@ -48,6 +49,7 @@ enum auditstate_stmt {
 	AS_REQ_PUT,
 	AS_REQ_MOVE,
 	AS_SIG_PUT,
+	AS_SIG_ADOPT,
 	AS_ANALYST_PUT,
 	AS_ANALYST_DEL,
 	AS_EXEC_PUT,
@@ -64,11 +66,13 @@ static const char *const auditstate_sqls[AS__MAX] = {
 	[AS_SIG_PUT] = "INSERT OR IGNORE INTO as_signatures VALUES"
 	    " (?1, ?2, ?3, ?4, ?5, ?6, ?7,"
 	    " (SELECT count(*) FROM as_signatures WHERE request_id = ?1))",
+	[AS_SIG_ADOPT] = "INSERT OR REPLACE INTO as_signatures VALUES"
+	    " (?1, ?2, 0, ?3, ?4, ?5, ?6, ?7)",
 	[AS_ANALYST_PUT] = "INSERT OR REPLACE INTO as_analysts VALUES"
 	    " (?1, ?2, ?3, ?4)",
 	[AS_ANALYST_DEL] = "DELETE FROM as_analysts WHERE name = ?1",
 	[AS_EXEC_PUT] = "INSERT OR REPLACE INTO as_executors VALUES"
-	    " (?1, ?2, ?3, ?4, 0)",
+	    " (?1, ?2, ?3, ?4, ?5)",
 	[AS_EXEC_REVOKE] = "UPDATE as_executors SET revoked = 1"
 	    " WHERE name = ?1",
 };
@@ -230,15 +234,11 @@ auditstate_step(sqlite3_stmt *st)
 	return rc == SQLITE_DONE ? 0 : -1;
 }
 
-/* A "submitted" entry: the whole row. */
-static int
-auditstate_submitted(struct auditstate *as, int64_t at, const cJSON *data)
+/* Bind a request's columns but legacy and decided_at to AS_REQ_PUT. */
+static void
+auditstate_bind_request(sqlite3_stmt *st, const cJSON *data)
 {
-	sqlite3_stmt	*st = as->st[AS_REQ_PUT];
-	const char	*state = json_string(data, "state");
-
 	auditstate_bind_str(st, 1, data, "id");
-	sqlite3_bind_int(st, 2, !cJSON_HasObjectItem(data, "created_at"));
 	auditstate_bind_str(st, 3, data, "executor");
 	auditstate_bind_str(st, 4, data, "idempotency_key");
 	auditstate_bind_str(st, 5, data, "action");
@@ -251,10 +251,46 @@ auditstate_submitted(struct auditstate *as, int64_t at, const cJSON *data)
 	auditstate_bind_str(st, 12, data, "groups");
 	auditstate_bind_int(st, 13, data, "created_at");
 	auditstate_bind_int(st, 14, data, "expires_at");
+	auditstate_bind_str(st, 16, data, "denied_recently");
+}
+
+/* A "submitted" entry: the whole row. */
+static int
+auditstate_submitted(struct auditstate *as, int64_t at, const cJSON *data)
+{
+	sqlite3_stmt	*st = as->st[AS_REQ_PUT];
+	const char	*state = json_string(data, "state");
+
+	auditstate_bind_request(st, data);
+	sqlite3_bind_int(st, 2, !cJSON_HasObjectItem(data, "created_at"));
 	/* Decided by policy at once: decided when created. */
 	if (state != NULL && strcmp(state, "pending") != 0)
 		sqlite3_bind_int64(st, 15, at);
-	auditstate_bind_str(st, 16, data, "denied_recently");
+	return auditstate_step(st);
+}
+
+/* A "*_adopted" entry (audit adopt): a whole row as it was found. */
+static int
+auditstate_adopted(struct auditstate *as, const char *event,
+    const cJSON *data)
+{
+	sqlite3_stmt	*st;
+
+	if (strcmp(event, "request_adopted") == 0) {
+		st = as->st[AS_REQ_PUT];
+		auditstate_bind_request(st, data);
+		sqlite3_bind_int(st, 2, 0);
+		auditstate_bind_int(st, 15, data, "decided_at");
+		return auditstate_step(st);
+	}
+	st = as->st[AS_SIG_ADOPT];
+	auditstate_bind_str(st, 1, data, "id");
+	auditstate_bind_str(st, 2, data, "signer");
+	auditstate_bind_str(st, 3, data, "verdict");
+	auditstate_bind_int(st, 4, data, "signed_at");
+	auditstate_bind_str(st, 5, data, "reason");
+	auditstate_bind_bytes(st, 6, data, "sig");
+	auditstate_bind_int(st, 7, data, "seq");
 	return auditstate_step(st);
 }
 
@@ -294,17 +330,22 @@ auditstate_admin(struct auditstate *as, const char *event,
 {
 	sqlite3_stmt	*st;
 
-	if (strcmp(event, "analyst_added") == 0) {
+	if (strcmp(event, "analyst_added") == 0 ||
+	    strcmp(event, "analyst_adopted") == 0) {
 		st = as->st[AS_ANALYST_PUT];
 		sqlite3_bind_int(st, 2, !cJSON_HasObjectItem(data, "pubkey"));
 		auditstate_bind_bytes(st, 3, data, "pubkey");
 		auditstate_bind_str(st, 4, data, "groups");
-	} else if (strcmp(event, "executor_added") == 0) {
+	} else if (strcmp(event, "executor_added") == 0 ||
+	    strcmp(event, "executor_adopted") == 0) {
 		st = as->st[AS_EXEC_PUT];
 		sqlite3_bind_int(st, 2,
 		    !cJSON_HasObjectItem(data, "token_hash"));
 		auditstate_bind_bytes(st, 3, data, "token_hash");
 		auditstate_bind_str(st, 4, data, "scopes");
+		/* Only an adopted row can have been revoked already. */
+		sqlite3_bind_int(st, 5, cJSON_IsNumber(
+		    cJSON_GetObjectItemCaseSensitive(data, "revoked_at")));
 	} else if (strcmp(event, "analyst_removed") == 0)
 		st = as->st[AS_ANALYST_DEL];
 	else if (strcmp(event, "executor_revoked") == 0)
@@ -315,24 +356,37 @@ auditstate_admin(struct auditstate *as, const char *event,
 	return auditstate_step(st);
 }
 
-/* Replay one entry into the expected tables. */
+/* Replay one entry's data into the expected tables. */
+static int
+auditstate_dispatch(struct auditstate *as, int64_t at, const char *event,
+    const cJSON *data)
+{
+	if (strcmp(event, "request_adopted") == 0 ||
+	    strcmp(event, "signature_adopted") == 0)
+		return auditstate_adopted(as, event, data);
+	if (strcmp(event, "submitted") == 0 &&
+	    auditstate_submitted(as, at, data) != 0)
+		return -1;
+	if (json_string(data, "id") != NULL &&
+	    json_string(data, "digest") != NULL &&
+	    json_string(data, "state") != NULL)
+		return auditstate_request(as, at, data);
+	if (json_string(data, "name") != NULL)
+		return auditstate_admin(as, event, data);
+	return 0;	/* changes no table */
+}
+
+/* Replay one entry. */
 static int
 auditstate_entry(struct auditstate *as, int64_t at, const char *event,
     const char *text)
 {
 	cJSON	*data;
-	int	 rc = 0;
+	int	 rc;
 
 	if ((data = cJSON_Parse(text)) == NULL)
 		return -1;
-	if (strcmp(event, "submitted") == 0)
-		rc = auditstate_submitted(as, at, data);
-	if (rc == 0 && json_string(data, "id") != NULL &&
-	    json_string(data, "digest") != NULL &&
-	    json_string(data, "state") != NULL)
-		rc = auditstate_request(as, at, data);
-	else if (rc == 0 && json_string(data, "name") != NULL)
-		rc = auditstate_admin(as, event, data);
+	rc = auditstate_dispatch(as, at, event, data);
 	cJSON_Delete(data);
 	return rc;
 }
@@ -560,32 +614,174 @@ auditstate_run(struct auditstate *as, struct store *s)
 	return auditstate_bodies(as);
 }
 
+/* Open the transaction (begin), replay and compare; 0 when that ran,
+ * whatever it found, else -1 (said, and the transaction is over). */
+static int
+auditstate_start(struct auditstate *as, struct store *s, FILE *out,
+    const char *begin)
+{
+	memset(as, 0, sizeof *as);
+	as->db = s->db;
+	as->out = out;
+	if (sqlite3_exec(as->db, begin, NULL, NULL, NULL) != SQLITE_OK) {
+		fprintf(out, "reading the database: %s\n", store_errmsg(s));
+		return -1;
+	}
+	if (auditstate_run(as, s) == 0)
+		return 0;
+	fprintf(out, "checking the tables against the audit chain: %s\n",
+	    store_errmsg(s));
+	sqlite3_exec(as->db, "ROLLBACK", NULL, NULL, NULL);
+	return -1;
+}
+
+/* End the transaction: commit (the temporary tables dropped) when
+ * commit, else roll back. 0, or -1 when the commit failed. */
+static int
+auditstate_finish(struct auditstate *as, int commit)
+{
+	size_t	i;
+
+	for (i = 0; i < AS__MAX; i++) {
+		sqlite3_finalize(as->st[i]);
+		as->st[i] = NULL;
+	}
+	if (commit && sqlite3_exec(as->db, "DROP TABLE as_requests;"
+	    "DROP TABLE as_signatures; DROP TABLE as_analysts;"
+	    "DROP TABLE as_executors; COMMIT", NULL, NULL, NULL) == SQLITE_OK)
+		return 0;
+	sqlite3_exec(as->db, "ROLLBACK", NULL, NULL, NULL);
+	return commit ? -1 : 0;
+}
+
+/* Sum up what the comparison found; 0 when nothing differs. */
+static int
+auditstate_verdict(const struct auditstate *as)
+{
+	if (as->nbad > AUDITSTATE_SHOW_MAX)
+		fprintf(as->out, "... and %zu more rows\n",
+		    as->nbad - AUDITSTATE_SHOW_MAX);
+	if (as->nbad > 0)
+		fprintf(as->out, "%zu differences between the tables and what "
+		    "the audit chain records\n", as->nbad);
+	return as->nbad == 0 ? 0 : -1;
+}
+
 int
 auditstate_check(struct store *s, FILE *out)
 {
 	struct auditstate	as;
-	size_t			i;
-	int			rc;
 
-	memset(&as, 0, sizeof as);
-	as.db = s->db;
-	as.out = out;
-	if (sqlite3_exec(as.db, "BEGIN", NULL, NULL, NULL) != SQLITE_OK) {
-		fprintf(out, "reading the database: %s\n", store_errmsg(s));
+	if (auditstate_start(&as, s, out, "BEGIN") != 0)
+		return -1;
+	auditstate_finish(&as, 0);
+	return auditstate_verdict(&as);
+}
+
+/* What an adopted row's entry records, in the order of auditstate_tables. */
+static const struct {
+	const char	*event;
+	const char	*cols;		/* SQL on the table's row t */
+} auditstate_adopts[] = {
+	{ "request_adopted", "t.id, t.executor, t.idempotency_key, t.action,"
+	    " t.target, t.on_behalf_of, t.digest, t.state, t.rule,"
+	    " t.approvals_required, t.groups, t.created_at, t.expires_at,"
+	    " t.decided_at, t.denied_recently" },
+	{ "signature_adopted", "t.request_id AS id, t.signer, t.verdict,"
+	    " t.signed_at, t.reason, t.sig, t.seq" },
+	{ "analyst_adopted", "t.name, t.pubkey, t.groups" },
+	{ "executor_adopted", "t.name, t.token_hash, t.scopes, t.revoked_at" },
+};
+_Static_assert(sizeof auditstate_adopts / sizeof *auditstate_adopts ==
+    sizeof auditstate_tables / sizeof *auditstate_tables,
+    "one adopted entry per compared table");
+
+/* The selected row as an entry: each column by name, blobs in base64. */
+static cJSON *
+auditstate_row_json(sqlite3_stmt *st)
+{
+	cJSON		*o = cJSON_CreateObject();
+	const char	*name;
+	char		*b64;
+	int		 i;
+
+	for (i = 0; i < sqlite3_column_count(st); i++) {
+		name = sqlite3_column_name(st, i);
+		switch (sqlite3_column_type(st, i)) {
+		case SQLITE_INTEGER:
+			cJSON_AddNumberToObject(o, name,
+			    (double)sqlite3_column_int64(st, i));
+			break;
+		case SQLITE_TEXT:
+			cJSON_AddStringToObject(o, name,
+			    (const char *)sqlite3_column_text(st, i));
+			break;
+		case SQLITE_BLOB:
+			b64 = codec_b64_encode(sqlite3_column_blob(st, i),
+			    (size_t)sqlite3_column_bytes(st, i));
+			cJSON_AddStringToObject(o, name, b64);
+			free(b64);
+			break;
+		default:
+			cJSON_AddNullToObject(o, name);
+		}
+	}
+	return o;
+}
+
+/* Append an entry for each legacy row of table i; 0 or -1. */
+static int
+auditstate_adopt_table(struct auditstate *as, struct store *s, size_t i,
+    int64_t now, size_t *n)
+{
+	const struct auditstate_table	*t = &auditstate_tables[i];
+	sqlite3_stmt			*st;
+	cJSON				*data;
+	char				*sql;
+	int				 rc, appended = 0;
+
+	xasprintf(&sql, "SELECT %s FROM main.%s t JOIN as_%s x ON %s WHERE "
+	    "x.legacy = 1 ORDER BY 1", auditstate_adopts[i].cols, t->name,
+	    t->name, t->join);
+	rc = sqlite3_prepare_v2(as->db, sql, -1, &st, NULL);
+	free(sql);
+	if (rc != SQLITE_OK)
+		return -1;
+	while (appended == 0 && (rc = sqlite3_step(st)) == SQLITE_ROW) {
+		data = auditstate_row_json(st);
+		appended = audit_append(s, now, auditstate_adopts[i].event,
+		    data);
+		cJSON_Delete(data);
+		if (appended == 0)
+			(*n)++;
+	}
+	sqlite3_finalize(st);
+	return appended == 0 && rc == SQLITE_DONE ? 0 : -1;
+}
+
+int
+auditstate_adopt(struct store *s, FILE *out, size_t *n)
+{
+	struct auditstate	as;
+	int64_t			now = clock_now_ms();
+	size_t			i;
+	int			rc = 0;
+
+	*n = 0;
+	if (auditstate_start(&as, s, out, "BEGIN IMMEDIATE") != 0)
+		return -1;
+	if (auditstate_verdict(&as) != 0) {
+		auditstate_finish(&as, 0);
 		return -1;
 	}
-	rc = auditstate_run(&as, s);
+	for (i = 0; rc == 0 && i < sizeof auditstate_adopts /
+	    sizeof *auditstate_adopts; i++)
+		rc = auditstate_adopt_table(&as, s, i, now, n);
 	if (rc != 0)
-		fprintf(out, "checking the tables against the audit chain: "
-		    "%s\n", store_errmsg(s));
-	for (i = 0; i < AS__MAX; i++)
-		sqlite3_finalize(as.st[i]);
-	sqlite3_exec(as.db, "ROLLBACK", NULL, NULL, NULL);
-	if (as.nbad > AUDITSTATE_SHOW_MAX)
-		fprintf(out, "... and %zu more rows\n",
-		    as.nbad - AUDITSTATE_SHOW_MAX);
-	if (rc == 0 && as.nbad > 0)
-		fprintf(out, "%zu differences between the tables and what "
-		    "the audit chain records\n", as.nbad);
-	return rc == 0 && as.nbad == 0 ? 0 : -1;
+		fprintf(out, "adopting the rows: %s\n", store_errmsg(s));
+	if (auditstate_finish(&as, rc == 0) != 0 || rc != 0) {
+		*n = 0;
+		return -1;
+	}
+	return 0;
 }

@@ -169,4 +169,40 @@ tamper "older database: a pending request set to approved" \
 tamper "older database: a signature deleted" \
     "DELETE FROM signatures WHERE request_id = '$APPROVED'" \
     "signatures row $APPROVED/bob: missing"
+
+# audit adopt records those rows whole, and refuses while anything differs.
+cp "$T/pristine.db" "$T/approvald.db"
+sqlite3 "$T/approvald.db" "INSERT INTO analysts VALUES ('mallory', randomblob(32), '[]', 0)"
+n=$(sqlite3 "$T/approvald.db" "SELECT count(*) FROM audit")
+out=$(adm audit adopt); rc=$?
+expect_match "audit adopt refuses tables that differ" \
+    "^1 analysts row mallory: not in the audit chain" "$rc $out"
+expect_eq "and appends nothing" "$n" "$(sqlite3 "$T/approvald.db" "SELECT count(*) FROM audit")"
+cp "$T/pristine.db" "$T/approvald.db"
+out=$(adm audit adopt); rc=$?
+expect_match "audit adopt records the older rows whole" "^0 [1-9][0-9]* rows adopted" "$rc $out"
+out=$(adm audit verify); rc=$?
+expect_eq "adopted state verifies" "0 audit chain intact; the tables match it" "$rc $out"
+out=$(adm audit adopt); rc=$?
+expect_eq "a second adopt finds nothing to adopt" "0 0 rows adopted: the audit chain records them whole" "$rc $out"
+cp "$T/approvald.db" "$T/pristine.db"
+tamper "adopted: bob's key changed" \
+    "UPDATE analysts SET pubkey = randomblob(32) WHERE name = 'bob'" \
+    "analysts row bob: pubkey differs from the audit chain"
+tamper "adopted: a pending request's quorum lowered" \
+    "UPDATE requests SET approvals_required = 1 WHERE id = '$PENDING'" \
+    "requests row $PENDING: approvals_required is 1 here, 2 by the audit chain"
+tamper "adopted: a signature's bytes replaced" \
+    "UPDATE signatures SET sig = randomblob(64) WHERE request_id = '$APPROVED'" \
+    "signatures row $APPROVED/bob: sig differs from the audit chain"
+tamper "adopted: a revoked executor revived" \
+    "UPDATE executors SET revoked_at = NULL WHERE name = 'old'" \
+    "executors row old: revoked is 0 here, 1 by the audit chain"
+cp "$T/pristine.db" "$T/approvald.db"
+start_daemon || not_ok "daemon restarts on the adopted database"
+ctl request --action block_ip --target 203.0.113.60 --justification x >/dev/null
+ctl cancel "$PENDING" >/dev/null
+out=$(adm audit verify); rc=$?
+expect_eq "adopted rows change on through the chain: verifies" \
+    "0 audit chain intact; the tables match it" "$rc $out"
 finish
