@@ -13,8 +13,10 @@
  * compared (docs/OPERATIONS.md). `audit adopt` appends one "*_adopted"
  * entry per legacy row, recording it whole, once the tables match.
  *
- * All of it runs in one read transaction that is rolled back: the
- * temporary tables vanish and the database is not written.
+ * A check runs in one read transaction that is rolled back: the
+ * temporary tables vanish and the database is not written. An adoption
+ * runs in one write transaction, so no row changes between its check
+ * and its entries.
  */
 #include <inttypes.h>
 #include <stdarg.h>
