@@ -166,7 +166,8 @@ auditcmd_adopt(struct store *s)
 	size_t	n;
 
 	if (audit_verify(s, &bad, why, sizeof why) != 0) {
-		printf("audit chain broken at entry %" PRId64 ": %s\n", bad, why);
+		printf("audit chain broken at entry %" PRId64 ": %s\n", bad,
+		    why);
 		return 1;
 	}
 	if (auditstate_adopt(s, stdout, &n) != 0) {

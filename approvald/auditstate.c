@@ -96,7 +96,7 @@ struct auditstate_col {
 
 struct auditstate_table {
 	const char			*name;
-	const char			*key[2];	/* columns naming a row */
+	const char			*key[2];	/* naming a row */
 	const char			*join;
 	const struct auditstate_col	*cols;
 	size_t				 ncols;
@@ -429,7 +429,8 @@ auditstate_same(sqlite3_stmt *st, int i, int j)
 	if (type == SQLITE_NULL)
 		return 1;
 	if (type == SQLITE_INTEGER)
-		return sqlite3_column_int64(st, i) == sqlite3_column_int64(st, j);
+		return sqlite3_column_int64(st, i) ==
+		    sqlite3_column_int64(st, j);
 	if (type == SQLITE_FLOAT)
 		return 0;	/* nothing the daemon writes */
 	len = sqlite3_column_bytes(st, i);

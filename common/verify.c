@@ -215,8 +215,8 @@ verify_tally(const cJSON *sigs, const struct decision *on, int64_t need,
 	}
 	if (rc == 0 && (int64_t)t.n < need)
 		rc = verify_fail(why, whylen, "%zu of %lld required approvals "
-		    "verify with distinct trusted keys%s%s%s", t.n, (long long)need,
-		    t.notes[0] != '\0' ? " (" : "", t.notes,
+		    "verify with distinct trusted keys%s%s%s", t.n,
+		    (long long)need, t.notes[0] != '\0' ? " (" : "", t.notes,
 		    t.notes[0] != '\0' ? ")" : "");
 	else if (rc == 0)
 		snprintf(why, whylen, "%zu of %lld required approvals verify",

@@ -25,9 +25,10 @@
 #include "verify.h"
 
 #define FUZZ_SIGNERS	3
-/* The clock and the id of the deterministic check; the seeds' times. */
+/* The clock of the deterministic check: just after the seeds were made. */
 #define FUZZ_NOW	1795400000000LL
-#define FUZZ_ID		"req_01a20450038d3041dc4f006dcdfb9cc9"	/* approved-fb9cc9 */
+/* The id of corpus/view/approved-fb9cc9.json, a view of fuzz_body. */
+#define FUZZ_ID		"req_01a20450038d3041dc4f006dcdfb9cc9"
 
 /* The body the seed views were made for: sent with --body. */
 static const char fuzz_body[] = "{\"action\":\"refund\",\"target\":"
