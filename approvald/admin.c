@@ -1,6 +1,7 @@
 /* The operator's subcommands: init, analyst, executor, keys, audit. They
  * run beside a serving daemon (SQLite WAL lets both write). */
 #include <getopt.h>
+#include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -76,14 +77,33 @@ admin_init(const struct config *cfg, int argc)
 	return 0;
 }
 
-/* Append one admin event in its own transaction with the change. */
-static int
-admin_commit(struct store *s, const char *event, const char *name)
+/* The audit entry of a change to name's row. The caller frees. */
+static cJSON *
+admin_entry(const char *name)
 {
 	cJSON	*data = cJSON_CreateObject();
-	int	 rc;
 
 	cJSON_AddStringToObject(data, "name", name);
+	return data;
+}
+
+/* Add the bytes of a new row's column to its entry, as base64. */
+static void
+admin_entry_bytes(cJSON *data, const char *key, const uint8_t *b, size_t n)
+{
+	char	*b64 = codec_b64_encode(b, n);
+
+	cJSON_AddStringToObject(data, key, b64);
+	free(b64);
+}
+
+/* Append one admin event in its own transaction with the change; takes
+ * data. */
+static int
+admin_commit(struct store *s, const char *event, cJSON *data)
+{
+	int	 rc;
+
 	rc = audit_append(s, clock_now_ms(), event, data);
 	cJSON_Delete(data);
 	if (rc != 0 || store_commit(s) != 0) {
@@ -94,14 +114,16 @@ admin_commit(struct store *s, const char *event, const char *name)
 }
 
 /* Step a bound INSERT of a new analyst or executor and commit it with its
- * audit entry ("<what>_added"); 0, or -1 having said why. */
+ * audit entry ("<what>_added", data: the row; taken); 0, or -1 having
+ * said why. */
 static int
 admin_insert(struct store *s, sqlite3_stmt *st, const char *what,
-    const char *name)
+    const char *name, cJSON *data)
 {
 	char	event[32];
 
 	if (sqlite3_step(st) != SQLITE_DONE) {
+		cJSON_Delete(data);
 		fprintf(stderr, "approvald: %s %s: %s\n", what, name,
 		    sqlite3_extended_errcode(s->db) ==
 		    SQLITE_CONSTRAINT_PRIMARYKEY ? "already exists" :
@@ -112,7 +134,7 @@ admin_insert(struct store *s, sqlite3_stmt *st, const char *what,
 	}
 	sqlite3_reset(st);
 	snprintf(event, sizeof event, "%s_added", what);
-	return admin_commit(s, event, name);
+	return admin_commit(s, event, data);
 }
 
 /* Collect repeated --flag VALUE options into a JSON array text. */
@@ -176,6 +198,7 @@ admin_analyst_add(struct store *s, int argc, char **argv)
 	uint8_t		 pk[PROTO_PK_BYTES];
 	const char	*name = argv[2], *file;
 	char		*groups, err[512];
+	cJSON		*entry;
 	int		 rc = 1;
 
 	if (admin_flags_known(argc, argv, 3, known) != 0 ||
@@ -199,7 +222,10 @@ admin_analyst_add(struct store *s, int argc, char **argv)
 	sqlite3_bind_blob(st, 2, pk, sizeof pk, SQLITE_STATIC);
 	sqlite3_bind_text(st, 3, groups, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(st, 4, clock_now_ms());
-	if (admin_insert(s, st, "analyst", name) == 0) {
+	entry = admin_entry(name);
+	admin_entry_bytes(entry, "pubkey", pk, sizeof pk);
+	cJSON_AddStringToObject(entry, "groups", groups);
+	if (admin_insert(s, st, "analyst", name, entry) == 0) {
 		printf("analyst %s added\n", name);
 		rc = 0;
 	}
@@ -279,7 +305,7 @@ admin_change(struct store *s, enum stmt which, const char *name,
 		    "analyst", name, "revoked");
 		return 1;
 	}
-	if (admin_commit(s, event, name) != 0)
+	if (admin_commit(s, event, admin_entry(name)) != 0)
 		return 1;
 	printf("%s %s\n", name, which == STMT_EXEC_REVOKE ? "revoked" :
 	    "removed");
@@ -332,6 +358,7 @@ admin_executor_add(const struct config *cfg, struct store *s, int argc,
 	uint8_t		 raw[32], hash[32];
 	char		 token[sizeof REGISTRY_TOKEN_PREFIX + 64], *scopes;
 	const char	*name = argv[2];
+	cJSON		*entry;
 	int		 rc = 1;
 
 	if (admin_flags_known(argc, argv, 3, known) != 0)
@@ -352,7 +379,10 @@ admin_executor_add(const struct config *cfg, struct store *s, int argc,
 	sqlite3_bind_blob(st, 2, hash, sizeof hash, SQLITE_STATIC);
 	sqlite3_bind_text(st, 3, scopes, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(st, 4, clock_now_ms());
-	if (admin_insert(s, st, "executor", name) == 0) {
+	entry = admin_entry(name);
+	admin_entry_bytes(entry, "token_hash", hash, sizeof hash);
+	cJSON_AddStringToObject(entry, "scopes", scopes);
+	if (admin_insert(s, st, "executor", name, entry) == 0) {
 		printf("%s\n", token);
 		lint_scopes(cfg, name, scopes, admin_warn);
 		rc = 0;
@@ -427,6 +457,27 @@ admin_executor(const struct config *cfg, int argc, char **argv)
 	return rc;
 }
 
+/* 0 when the chain is intact and backs every table: executors trust
+ * what keys export prints, so it prints nothing the chain does not back. */
+static int
+admin_keys_backed(struct store *s)
+{
+	char	why[512];
+	int64_t	bad;
+
+	if (audit_verify(s, &bad, why, sizeof why) != 0) {
+		fprintf(stderr, "approvald: keys export: audit chain broken at "
+		    "entry %" PRId64 ": %s\n", bad, why);
+		return -1;
+	}
+	if (auditstate_check(s, stderr) != 0) {
+		fprintf(stderr, "approvald: keys export: refused: the tables "
+		    "hold state the audit chain does not back\n");
+		return -1;
+	}
+	return 0;
+}
+
 int
 admin_keys(const struct config *cfg, int argc, char **argv)
 {
@@ -437,17 +488,22 @@ admin_keys(const struct config *cfg, int argc, char **argv)
 
 	if (argc != 2 || strcmp(argv[1], "export") != 0)
 		return admin_usage("keys export");
+	if ((s = admin_open(cfg, 0)) == NULL)
+		return 1;
+	if (admin_keys_backed(s) != 0) {
+		store_close(s);
+		return 1;
+	}
 	if ((kp = keyfile_load_private(cfg->daemon_key, err, sizeof err)) ==
 	    NULL) {
 		fprintf(stderr, "approvald: %s\n", err);
+		store_close(s);
 		return 1;
 	}
 	line = keyfile_public_line(kp->pk);
 	keyfile_free(kp);
 	printf("%s %s\n", cfg->signer, line);
 	free(line);
-	if ((s = admin_open(cfg, 0)) == NULL)
-		return 1;
 	st = store_stmt(s, STMT_ANALYST_LIST);
 	while (sqlite3_step(st) == SQLITE_ROW) {
 		if (sqlite3_column_bytes(st, 1) != PROTO_PK_BYTES)

@@ -6,6 +6,7 @@
 #define APPROVALD_H
 
 #include <stddef.h>
+#include <stdio.h>
 #include <stdint.h>
 
 #include <cjson/cJSON.h>
@@ -216,6 +217,17 @@ int		 audit_append(struct store *, int64_t, const char *,
 		    const cJSON *);
 /* 0 when intact; else -1 and the first bad seq in *bad. */
 int		 audit_verify(struct store *, int64_t *, char *, size_t);
+
+/* auditstate.c: the tables against what the audit chain records. */
+
+/* 0 when requests, signatures, analysts and executors hold exactly the
+ * rows that replaying the chain gives; else -1, having written one line
+ * per difference (naming the table and row) to the stream. */
+int		 auditstate_check(struct store *, FILE *);
+/* When auditstate_check holds, append an entry recording the whole row
+ * for each row that entries from before whole rows back only partly, in
+ * one transaction; 0 with their count, else -1 having said why. */
+int		 auditstate_adopt(struct store *, FILE *, size_t *);
 
 /* clock.c */
 int64_t		 clock_now_ms(void);

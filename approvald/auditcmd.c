@@ -1,5 +1,5 @@
 /*
- * approvald audit verify|export|checkpoint.
+ * approvald audit verify|export|checkpoint|adopt.
  *
  * A checkpoint is the chain's head (seq and hash) signed by the daemon's
  * key. Kept somewhere the database's owner cannot write, it lets
@@ -146,7 +146,35 @@ auditcmd_verify(const struct config *cfg, struct store *s, const char *cpfile)
 		}
 		cJSON_Delete(cp);
 	}
-	printf("audit chain intact\n");
+	/* The chain is sound: now the tables must be what it records. */
+	if (auditstate_check(s, stdout) != 0) {
+		printf("the tables hold state the audit chain does not "
+		    "back\n");
+		return 1;
+	}
+	printf("audit chain intact; the tables match it\n");
+	return 0;
+}
+
+/* Record whole, in the chain, the rows it backs only partly (written
+ * before entries recorded whole rows); only while the tables match it. */
+static int
+auditcmd_adopt(struct store *s)
+{
+	char	why[512];
+	int64_t	bad;
+	size_t	n;
+
+	if (audit_verify(s, &bad, why, sizeof why) != 0) {
+		printf("audit chain broken at entry %" PRId64 ": %s\n", bad,
+		    why);
+		return 1;
+	}
+	if (auditstate_adopt(s, stdout, &n) != 0) {
+		printf("nothing adopted\n");
+		return 1;
+	}
+	printf("%zu rows adopted: the audit chain records them whole\n", n);
 	return 0;
 }
 
@@ -215,9 +243,10 @@ admin_audit(const struct config *cfg, int argc, char **argv)
 		cp = argv[3];
 	else if (argc != 2 || (strcmp(argv[1], "verify") != 0 &&
 	    strcmp(argv[1], "export") != 0 &&
-	    strcmp(argv[1], "checkpoint") != 0)) {
+	    strcmp(argv[1], "checkpoint") != 0 &&
+	    strcmp(argv[1], "adopt") != 0)) {
 		fprintf(stderr, "approvald: audit verify [--checkpoint FILE] | "
-		    "export | checkpoint\n");
+		    "export | checkpoint | adopt\n");
 		return EX_USAGE;
 	}
 	if ((s = admin_open(cfg, 0)) == NULL)
@@ -226,6 +255,8 @@ admin_audit(const struct config *cfg, int argc, char **argv)
 		rc = auditcmd_verify(cfg, s, cp);
 	else if (strcmp(argv[1], "export") == 0)
 		rc = auditcmd_export(s);
+	else if (strcmp(argv[1], "adopt") == 0)
+		rc = auditcmd_adopt(s);
 	else
 		rc = auditcmd_checkpoint(cfg, s);
 	store_close(s);

@@ -96,6 +96,33 @@ engine_insert_sig(struct store *s, const char *id, const struct signature *sig)
 	return store_exec(s, st);
 }
 
+/* The rest of a signature's row, so that the chain backs it whole. */
+static void
+engine_audit_sig(cJSON *o, const struct signature *sig)
+{
+	char	*b64 = codec_b64_encode(sig->sig, PROTO_SIG_BYTES);
+
+	cJSON_AddNumberToObject(o, "signed_at", (double)sig->signed_at);
+	cJSON_AddStringToObject(o, "sig", b64);
+	free(b64);
+}
+
+/* The rest of a new request's row (auditstate.c replays it). */
+static void
+engine_audit_row(cJSON *o, const struct request *r)
+{
+	cJSON_AddItemToObject(o, "idempotency_key", r->idempotency_key ==
+	    NULL ? cJSON_CreateNull() : cJSON_CreateString(r->idempotency_key));
+	cJSON_AddItemToObject(o, "on_behalf_of", r->on_behalf_of == NULL ?
+	    cJSON_CreateNull() : cJSON_CreateString(r->on_behalf_of));
+	cJSON_AddNumberToObject(o, "approvals_required", r->approvals_required);
+	cJSON_AddStringToObject(o, "groups", r->groups);
+	cJSON_AddNumberToObject(o, "created_at", (double)r->created_at);
+	cJSON_AddNumberToObject(o, "expires_at", (double)r->expires_at);
+	cJSON_AddItemToObject(o, "denied_recently", r->denied_recently ==
+	    NULL ? cJSON_CreateNull() : cJSON_CreateString(r->denied_recently));
+}
+
 /* The audit record of a request event. */
 static cJSON *
 engine_audit_data(const struct request *r, const char *state,
@@ -116,6 +143,7 @@ engine_audit_data(const struct request *r, const char *state,
 		cJSON_AddStringToObject(o, "signer", sig->signer);
 		cJSON_AddStringToObject(o, "verdict", sig->verdict);
 		cJSON_AddStringToObject(o, "reason", sig->reason);
+		engine_audit_sig(o, sig);
 	}
 	return o;
 }
@@ -127,6 +155,8 @@ engine_audit(struct store *s, int64_t now, const char *event,
 	cJSON	*data = engine_audit_data(r, state, sig);
 	int	 rc;
 
+	if (strcmp(event, "submitted") == 0)
+		engine_audit_row(data, r);
 	rc = audit_append(s, now, event, data);
 	cJSON_Delete(data);
 	return rc;

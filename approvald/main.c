@@ -31,6 +31,8 @@ static const char usage_text[] =
 "                                exit 0 when the audit chain is intact\n"
 "  audit checkpoint              the chain's head, signed, on stdout\n"
 "  audit export                  the audit log as JSON lines, redacted\n"
+"  audit adopt                   record whole the rows older entries back\n"
+"                                only partly (after an upgrade)\n"
 "\n"
 "  -c CONFIG    configuration file (default: $APPROVALD_CONFIG, else\n"
 "               /etc/approvald/approvald.json)\n"

@@ -102,9 +102,10 @@ int	 ctl_report_http(const struct client_reply *);
 int	 ctl_report_http_id(const struct client_reply *);
 /* Say that the daemon could not be reached; CTL_UNAVAILABLE. */
 int	 ctl_report_unreachable(const struct client *);
-/* Verify when asked, print the view or its line; the exit code. */
+/* Verify when asked (the view of id when not NULL, of the bytes sent
+ * when not NULL), print the view or its line; the exit code. */
 int	 ctl_report_final(const cJSON *, const struct ctl_session *,
-	    const uint8_t *, size_t, int);
+	    const char *, const uint8_t *, size_t, int);
 
 /* ctl_wait.c: waiting for a request to become final. */
 

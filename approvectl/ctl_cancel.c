@@ -21,7 +21,7 @@ ctl_cancel_answer(const struct ctl_session *s, const struct ctl_opts *o,
 		    o->id);
 		rc = CTL_VERIFY;
 	} else
-		rc = ctl_report_final(view, s, NULL, 0, o->json);
+		rc = ctl_report_final(view, s, o->id, NULL, 0, o->json);
 	cJSON_Delete(view);
 	return rc;
 }

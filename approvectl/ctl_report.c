@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "codec.h"
 #include "approvectl.h"
@@ -245,16 +246,31 @@ ctl_report_line(const cJSON *view)
 	putchar('\n');
 }
 
+/* Wall-clock Unix ms: the signatures' signed_at is in the same terms. */
+static int64_t
+ctl_report_now(void)
+{
+	struct timespec	ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
 int
 ctl_report_final(const cJSON *view, const struct ctl_session *s,
-    const uint8_t *sent, size_t sent_len, int json)
+    const char *id, const uint8_t *sent, size_t sent_len, int json)
 {
-	char	 why[1024], *out;
-	int	 code;
+	struct verify_expect	 expect;
+	char			 why[1024], *out;
+	int			 code;
 
+	expect.id = id;
+	expect.sent = sent;
+	expect.sent_len = sent_len;
+	expect.now_ms = ctl_report_now();
 	code = ctl_report_state(view);
-	if (code == CTL_APPROVED && s->verify && verify_view(view, sent,
-	    sent_len, &s->keys, why, sizeof why) != 0) {
+	if (code == CTL_APPROVED && s->verify && verify_request_view(view,
+	    &expect, &s->keys, why, sizeof why) != 0) {
 		/* Nothing on stdout: a reader must not see "approved". */
 		warnx("%s: verification failed: %s", json_string(view, "id"),
 		    why);

@@ -41,26 +41,12 @@ ctl_request_announce(const cJSON *view)
 	free(rule);
 }
 
-/* Wait for the request in *view to end. */
-static int
-ctl_request_wait(struct client *c, cJSON **view)
-{
-	char	*id;
-	int	 rc;
-
-	/* The view that holds the id is replaced while waiting. */
-	id = xstrdup(json_string(*view, "id"));
-	rc = ctl_wait_final(c, id, view);
-	free(id);
-	return rc;
-}
-
 int
 ctl_request_run(const struct ctl_opts *o)
 {
 	struct ctl_session	 s;
 	cJSON			*view = NULL;
-	char			*body, err[256];
+	char			*body, *id = NULL, err[256];
 	size_t			 len;
 	int			 rc;
 
@@ -75,12 +61,16 @@ ctl_request_run(const struct ctl_opts *o)
 	rc = ctl_request_submit(s.client, body, len, &view);
 	if (rc == 0)
 		ctl_request_announce(view);
-	if (rc == 0 && o->wait && ctl_report_state(view) == CTL_PENDING)
-		rc = ctl_request_wait(s.client, &view);
+	/* The id the daemon gave; every later view must be of it. */
 	if (rc == 0)
-		rc = ctl_report_final(view, &s, (const uint8_t *)body, len,
+		id = xstrdup(json_string(view, "id"));
+	if (rc == 0 && o->wait && ctl_report_state(view) == CTL_PENDING)
+		rc = ctl_wait_final(s.client, id, &view);
+	if (rc == 0)
+		rc = ctl_report_final(view, &s, id, (const uint8_t *)body, len,
 		    o->json);
 	cJSON_Delete(view);
+	free(id);
 	free(body);
 	ctl_session_close(&s);
 	return rc;

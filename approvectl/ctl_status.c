@@ -22,7 +22,7 @@ ctl_status_run(const struct ctl_opts *o)
 	    "the daemon's answer")) == NULL)
 		rc = CTL_VERIFY;
 	else {
-		rc = ctl_report_final(view, &s, NULL, 0, o->json);
+		rc = ctl_report_final(view, &s, o->id, NULL, 0, o->json);
 		cJSON_Delete(view);
 	}
 	client_reply_free(&r);

@@ -25,8 +25,8 @@ ctl_verify_view(const struct ctl_session *s, const struct ctl_opts *o,
 	if ((view = ctl_report_parse(in, len, NULL, "stdin")) == NULL)
 		rc = CTL_VERIFY;
 	else {
-		rc = ctl_report_final(view, s, (const uint8_t *)sent, sent_len,
-		    o->json);
+		rc = ctl_report_final(view, s, NULL, (const uint8_t *)sent,
+		    sent_len, o->json);
 		cJSON_Delete(view);
 	}
 	free(in);

@@ -172,7 +172,8 @@ ctl_wait_run(const struct ctl_opts *o)
 	if ((rc = ctl_session_open(&s, o, 1)) != 0)
 		return rc;
 	if ((rc = ctl_wait_final(s.client, o->id, &view)) == 0)
-		rc = ctl_report_final(view, &s, NULL, 0, o->json);
+		rc = ctl_report_final(view, &s, o->id, NULL, 0,
+		    o->json);
 	cJSON_Delete(view);
 	ctl_session_close(&s);
 	return rc;

@@ -10,10 +10,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "codec.h"
 #include "decision.h"
 #include "json.h"
+#include "proto.h"
 #include "verify.h"
 #include "xmalloc.h"
 
@@ -22,8 +24,11 @@
 
 /* The approvals that count so far, and why the others did not. */
 struct verify_tally {
-	const char	**signers;	/* owned array of borrowed names */
+	const uint8_t	**keys;		/* owned array of borrowed keys */
+	const char	**signers;	/* owned; who signed with keys[i] */
 	size_t		  n;
+	int64_t		  not_before;	/* Unix ms: signed_at window */
+	int64_t		  not_after;
 	char		  notes[VERIFY_NOTES_MAX];
 };
 
@@ -115,16 +120,48 @@ verify_sig_parse(const cJSON *item, size_t i, struct decision *d,
 	return 0;
 }
 
-/* 1 when signer's approval was counted already. */
-static int
-verify_counted(const struct verify_tally *t, const char *signer)
+/* The index of the approval already counted for key pk, or t->n. */
+static size_t
+verify_counted(const struct verify_tally *t, const uint8_t *pk)
 {
 	size_t	i;
 
 	for (i = 0; i < t->n; i++) {
-		if (strcmp(t->signers[i], signer) == 0)
-			return 1;
+		if (memcmp(t->keys[i], pk, PROTO_PK_BYTES) == 0)
+			break;
 	}
+	return i;
+}
+
+/* Count pk's approval once per key, whatever names it is listed under. */
+static void
+verify_count(struct verify_tally *t, const char *signer, const uint8_t *pk)
+{
+	size_t	i = verify_counted(t, pk);
+
+	if (i == t->n) {
+		t->keys[t->n] = pk;
+		t->signers[t->n++] = signer;
+	} else if (strcmp(t->signers[i], signer) == 0)
+		verify_note(t, signer, "approved twice, counted once");
+	else
+		verify_note(t, signer, "same key as an approval counted "
+		    "already, counted once");
+}
+
+/* 0 when signed_at lies in the window of t; -1 with why otherwise. */
+static int
+verify_fresh(const struct verify_tally *t, size_t i, int64_t signed_at,
+    char *why, size_t whylen)
+{
+	if (signed_at < t->not_before)
+		return verify_fail(why, whylen, "signature %zu: signed_at lies "
+		    "more than %d s before the request was created: an "
+		    "earlier decision replayed", i, PROTO_SKEW_MS / 1000);
+	if (signed_at > t->not_after)
+		return verify_fail(why, whylen, "signature %zu: signed_at lies "
+		    "more than %d s ahead of this clock", i,
+		    PROTO_SKEW_MS / 1000);
 	return 0;
 }
 
@@ -138,7 +175,8 @@ verify_sig(const cJSON *item, size_t i, const struct decision *on,
 	uint8_t		 sig[PROTO_SIG_BYTES];
 	const uint8_t	*pk;
 
-	if (verify_sig_parse(item, i, &d, sig, why, whylen) != 0)
+	if (verify_sig_parse(item, i, &d, sig, why, whylen) != 0 ||
+	    verify_fresh(t, i, d.signed_at, why, whylen) != 0)
 		return -1;
 	if ((pk = trusted_find(keys, d.signer)) == NULL)
 		verify_note(t, d.signer, "not in the trusted keys");
@@ -147,26 +185,29 @@ verify_sig(const cJSON *item, size_t i, const struct decision *on,
 	else if (strcmp(d.verdict, "deny") == 0)
 		return verify_fail(why, whylen, "%s, a trusted signer, denied "
 		    "the request", d.signer);
-	else if (verify_counted(t, d.signer))
-		verify_note(t, d.signer, "approved twice, counted once");
 	else
-		t->signers[t->n++] = d.signer;
+		verify_count(t, d.signer, pk);
 	return 0;
 }
 
-/* Count the approvals over id and digest against need; 0 or -1. */
+/* Count the approvals over id and digest against need, each signed
+ * within window (from, to); 0 or -1. */
 static int
 verify_tally(const cJSON *sigs, const struct decision *on, int64_t need,
-    const struct trusted *keys, char *why, size_t whylen)
+    const int64_t window[2], const struct trusted *keys, char *why,
+    size_t whylen)
 {
 	struct verify_tally	 t;
 	const cJSON		*item;
-	size_t			 i = 0;
+	size_t			 i = 0, n;
 	int			 rc = 0;
 
 	memset(&t, 0, sizeof t);
-	t.signers = xcalloc((size_t)cJSON_GetArraySize(sigs), sizeof
-	    *t.signers);
+	t.not_before = window[0];
+	t.not_after = window[1];
+	n = (size_t)cJSON_GetArraySize(sigs);
+	t.keys = xcalloc(n == 0 ? 1 : n, sizeof *t.keys);
+	t.signers = xcalloc(n == 0 ? 1 : n, sizeof *t.signers);
 	cJSON_ArrayForEach(item, sigs) {
 		if ((rc = verify_sig(item, i++, on, keys, &t, why,
 		    whylen)) != 0)
@@ -174,12 +215,13 @@ verify_tally(const cJSON *sigs, const struct decision *on, int64_t need,
 	}
 	if (rc == 0 && (int64_t)t.n < need)
 		rc = verify_fail(why, whylen, "%zu of %lld required approvals "
-		    "verify with the trusted keys%s%s%s", t.n, (long long)need,
-		    t.notes[0] != '\0' ? " (" : "", t.notes,
+		    "verify with distinct trusted keys%s%s%s", t.n,
+		    (long long)need, t.notes[0] != '\0' ? " (" : "", t.notes,
 		    t.notes[0] != '\0' ? ")" : "");
 	else if (rc == 0)
 		snprintf(why, whylen, "%zu of %lld required approvals verify",
 		    t.n, (long long)need);
+	free(t.keys);
 	free(t.signers);
 	return rc;
 }
@@ -198,15 +240,32 @@ verify_id(const char *id)
 	return 0;
 }
 
+/* The window signatures must lie in: from PROTO_SKEW_MS before the
+ * view's created_at to PROTO_SKEW_MS past now. 0 or -1 with why. */
+static int
+verify_window(const cJSON *view, int64_t now, int64_t window[2], char *why,
+    size_t whylen)
+{
+	int64_t	created;
+
+	if (json_int(view, "created_at", 0, VERIFY_SIGNED_AT_MAX,
+	    &created) != 0)
+		return verify_fail(why, whylen,
+		    "created_at is not a non-negative integer");
+	window[0] = created - PROTO_SKEW_MS;
+	window[1] = now + PROTO_SKEW_MS;
+	return 0;
+}
+
 int
-verify_view(const cJSON *view, const uint8_t *sent, size_t sent_len,
+verify_request_view(const cJSON *view, const struct verify_expect *expect,
     const struct trusted *keys, char *why, size_t whylen)
 {
 	struct decision	 on;
 	char		 digest[PROTO_SHA256_HEX];
 	const char	*state;
 	const cJSON	*sigs;
-	int64_t		 need;
+	int64_t		 need, window[2] = { 0, 0 };
 
 	if (!cJSON_IsObject(view))
 		return verify_fail(why, whylen, "the view is not an object");
@@ -218,7 +277,12 @@ verify_view(const cJSON *view, const uint8_t *sent, size_t sent_len,
 	on.id = json_string(view, "id");
 	if (verify_id(on.id) != 0)
 		return verify_fail(why, whylen, "id is missing or malformed");
-	if (verify_body(view, sent, sent_len, digest, why, whylen) != 0)
+	if (expect->id != NULL && strcmp(on.id, expect->id) != 0)
+		return verify_fail(why, whylen, "the view is of another "
+		    "request than the one asked about");
+	if (verify_body(view, expect->sent, expect->sent_len, digest, why,
+	    whylen) != 0 || verify_window(view, expect->now_ms, window, why,
+	    whylen) != 0)
 		return -1;
 	on.digest = digest;
 	if (json_int(view, "approvals_required", 1, INT32_MAX, &need) != 0)
@@ -230,5 +294,20 @@ verify_view(const cJSON *view, const uint8_t *sent, size_t sent_len,
 	if (cJSON_GetArraySize(sigs) > VERIFY_SIGNATURES_MAX)
 		return verify_fail(why, whylen, "more than %d signatures",
 		    VERIFY_SIGNATURES_MAX);
-	return verify_tally(sigs, &on, need, keys, why, whylen);
+	return verify_tally(sigs, &on, need, window, keys, why, whylen);
+}
+
+int
+verify_view(const cJSON *view, const uint8_t *sent, size_t sent_len,
+    const struct trusted *keys, char *why, size_t whylen)
+{
+	struct verify_expect	expect;
+	struct timespec		ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	expect.id = NULL;
+	expect.sent = sent;
+	expect.sent_len = sent_len;
+	expect.now_ms = (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+	return verify_request_view(view, &expect, keys, why, whylen);
 }

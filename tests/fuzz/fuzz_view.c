@@ -5,8 +5,10 @@
  * sanitizers it checks CONTRACT §4 independently of verify.c: a view that
  * verify_view() passes must be approved, carry the body and its digest,
  * and hold enough valid approvals by distinct trusted signers and no valid
- * trusted deny; and nothing cleaned for the terminal may still hold a
- * control or reordering character.
+ * trusted deny; one that verify_request_view() passes on a fixed clock
+ * must also be of the id asked about, with every signed_at in the window
+ * around created_at and that clock; and nothing cleaned for the terminal
+ * may still hold a control or reordering character.
  */
 #include <inttypes.h>
 #include <math.h>
@@ -23,6 +25,10 @@
 #include "verify.h"
 
 #define FUZZ_SIGNERS	3
+/* The clock of the deterministic check: just after the seeds were made. */
+#define FUZZ_NOW	1795400000000LL
+/* The id of corpus/view/approved-fb9cc9.json, a view of fuzz_body. */
+#define FUZZ_ID		"req_01a20450038d3041dc4f006dcdfb9cc9"
 
 /* The body the seed views were made for: sent with --body. */
 static const char fuzz_body[] = "{\"action\":\"refund\",\"target\":"
@@ -175,6 +181,28 @@ fuzz_approved(const cJSON *view, const char *sent, size_t sent_len)
 	    "signatures"), id, digest, need->valuedouble);
 }
 
+/* 1 when the view is of FUZZ_ID and every signature's signed_at lies from
+ * PROTO_SKEW_MS before created_at to PROTO_SKEW_MS past FUZZ_NOW. */
+static int
+fuzz_fresh(const cJSON *view)
+{
+	const cJSON	*created, *sig, *at;
+	const char	*id = json_string(view, "id");
+
+	created = cJSON_GetObjectItemCaseSensitive(view, "created_at");
+	if (id == NULL || strcmp(id, FUZZ_ID) != 0 || !cJSON_IsNumber(created))
+		return 0;
+	cJSON_ArrayForEach(sig, cJSON_GetObjectItemCaseSensitive(view,
+	    "signatures")) {
+		at = cJSON_GetObjectItemCaseSensitive(sig, "signed_at");
+		if (!cJSON_IsNumber(at) || at->valuedouble <
+		    created->valuedouble - PROTO_SKEW_MS ||
+		    at->valuedouble > (double)(FUZZ_NOW + PROTO_SKEW_MS))
+			return 0;
+	}
+	return 1;
+}
+
 /* Abort when s, cleaned, still holds a C0, DEL, C1 or bidi control. */
 static void
 fuzz_clean(const char *s)
@@ -221,8 +249,10 @@ fuzz_report(const cJSON *view)
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	cJSON	*view;
-	char	 err[256], why[1024];
+	struct verify_expect	 expect = { FUZZ_ID, (const uint8_t *)fuzz_body,
+				    sizeof fuzz_body - 1, FUZZ_NOW };
+	cJSON			*view;
+	char			 err[256], why[1024];
 
 	if (sodium_init() < 0)
 		abort();
@@ -236,6 +266,10 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	    sizeof fuzz_body - 1, fuzz_keys(), why,
 	    sizeof why) == 0 && !fuzz_approved(view, fuzz_body,
 	    sizeof fuzz_body - 1))
+		abort();
+	if (verify_request_view(view, &expect, fuzz_keys(), why,
+	    sizeof why) == 0 && !(fuzz_approved(view, fuzz_body,
+	    sizeof fuzz_body - 1) && fuzz_fresh(view)))
 		abort();
 	if (cJSON_IsObject(view))
 		fuzz_report(view);

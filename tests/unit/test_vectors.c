@@ -1,9 +1,7 @@
 /*
  * The shared verification vectors (tests/vectors/views.json) through
- * verify_view, so the C library, the Python client and the Node client
- * are held to the same answers. A vector that needs a check verify.h
- * does not make yet (its "needs" names one missing from verify_checks)
- * is counted and named, never passed silently.
+ * verify_request_view, so the C library, the Python client and the Node
+ * client are held to the same answers.
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -28,33 +26,15 @@
 #define VECTORS_FILE	"tests/vectors/views.json"
 #define VECTORS_MAX	(4 * 1024 * 1024)
 
-/* The checks beyond CONTRACT §4 that verify_view makes; none yet. */
-static const char *const verify_checks[] = { NULL };
-
 static char	*vectors_path;
 
-/* 1 when verify_view makes every check the vector needs. */
-static int
-vector_supported(const cJSON *vec)
-{
-	const cJSON	*need;
-	size_t		 i;
-
-	cJSON_ArrayForEach(need, cJSON_GetObjectItem(vec, "needs")) {
-		for (i = 0; verify_checks[i] != NULL; i++)
-			if (strcmp(verify_checks[i], need->valuestring) == 0)
-				break;
-		if (verify_checks[i] == NULL)
-			return 0;
-	}
-	return 1;
-}
-
-/* What verify_view says of one vector: "approved" or the other. */
+/* What verify_request_view says of one vector, at the vector's clock:
+ * "approved" or the other. */
 static const char *
 vector_verdict(const cJSON *root, const cJSON *vec, char *why, size_t len)
 {
 	struct trusted	 keys;
+	struct verify_expect expect = { NULL, NULL, 0, 0 };
 	const char	*set, *text, *sent;
 	uint8_t		*bytes = NULL;
 	size_t		 n = 0;
@@ -68,8 +48,12 @@ vector_verdict(const cJSON *root, const cJSON *vec, char *why, size_t len)
 	    sizeof err), 0);
 	if ((sent = json_string(vec, "sent")) != NULL)
 		assert_int_equal(codec_b64_decode(sent, &bytes, &n), 0);
-	rc = verify_view(cJSON_GetObjectItem(vec, "view"), bytes, n, &keys,
-	    why, len);
+	expect.sent = bytes;
+	expect.sent_len = n;
+	expect.now_ms = (int64_t)cJSON_GetNumberValue(cJSON_GetObjectItem(vec,
+	    "now"));
+	rc = verify_request_view(cJSON_GetObjectItem(vec, "view"), &expect,
+	    &keys, why, len);
 	free(bytes);
 	trusted_free(&keys);
 	return rc == 0 ? "approved" : "verification_failed";
@@ -83,7 +67,7 @@ test_vectors(void **state)
 	const char	*got, *want;
 	char		*buf, err[256], why[1024];
 	size_t		 len;
-	int		 run = 0, skipped = 0, wrong = 0;
+	int		 run = 0, wrong = 0;
 
 	(void)state;
 	assert_int_equal(fileio_read(vectors_path, VECTORS_MAX, &buf, &len,
@@ -91,12 +75,6 @@ test_vectors(void **state)
 	root = json_parse(buf, len, err, sizeof err);
 	assert_non_null(root);
 	cJSON_ArrayForEach(vec, cJSON_GetObjectItem(root, "vectors")) {
-		if (!vector_supported(vec)) {
-			printf("# not in verify.h yet: %s\n",
-			    json_string(vec, "name"));
-			skipped++;
-			continue;
-		}
 		want = json_string(vec, "expect");
 		got = vector_verdict(root, vec, why, sizeof why);
 		run++;
@@ -106,11 +84,10 @@ test_vectors(void **state)
 			wrong++;
 		}
 	}
-	printf("# %d vectors checked, %d need checks verify.h lacks\n", run,
-	    skipped);
+	printf("# %d vectors checked\n", run);
 	cJSON_Delete(root);
 	free(buf);
-	assert_true(run > 40);
+	assert_true(run > 50);
 	assert_int_equal(wrong, 0);
 }
 

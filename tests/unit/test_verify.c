@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include <sodium.h>
 
@@ -25,6 +26,9 @@
 #define BODY	"{\"action\":\"isolate_host\",\"target\":\"ws-042\"," \
 		"\"justification\":\"EDR alert 5521\"}"
 #define ID	"req_4f2a9c"
+#define CREATED_AT	1700000000000LL	/* the views' created_at */
+#define SIGNED_AT	1700000100000LL	/* view_sign's signed_at */
+#define SKEW		(5 * 60 * 1000)
 
 struct signer {
 	const char	*name;
@@ -61,7 +65,7 @@ view_new(const char *state, const char *body, int need)
 	cJSON_AddStringToObject(v, "state", state);
 	cJSON_AddStringToObject(v, "action", "isolate_host");
 	cJSON_AddStringToObject(v, "target", "ws-042");
-	cJSON_AddNumberToObject(v, "created_at", 1700000000000.0);
+	cJSON_AddNumberToObject(v, "created_at", (double)CREATED_AT);
 	cJSON_AddNumberToObject(v, "expires_at", 1700000600000.0);
 	cJSON_AddStringToObject(v, "digest", digest);
 	cJSON_AddStringToObject(v, "body", b64);
@@ -72,10 +76,12 @@ view_new(const char *state, const char *body, int need)
 	return v;
 }
 
-/* Append a signature by s, made over id (the view's when NULL). */
+/* Append a signature by s named as signer, made over id (the view's when
+ * NULL) at signed_at. */
 static cJSON *
-view_sign(cJSON *v, const struct signer *s, const char *verdict,
-    const char *id, const char *reason)
+view_sign_as(cJSON *v, const struct signer *s, const char *signer,
+    const char *verdict, const char *id, const char *reason,
+    int64_t signed_at)
 {
 	struct decision	 d;
 	uint8_t		 sig[PROTO_SIG_BYTES];
@@ -85,13 +91,13 @@ view_sign(cJSON *v, const struct signer *s, const char *verdict,
 	d.id = id != NULL ? id : json_string(v, "id");
 	d.digest = json_string(v, "digest");
 	d.verdict = verdict;
-	d.signer = s->name;
-	d.signed_at = 1700000100000;
+	d.signer = signer;
+	d.signed_at = signed_at;
 	d.reason = reason != NULL ? reason : "";
 	decision_sign(&d, s->sk, sig);
 	b64 = codec_b64_encode(sig, sizeof sig);
 	e = cJSON_CreateObject();
-	cJSON_AddStringToObject(e, "signer", s->name);
+	cJSON_AddStringToObject(e, "signer", signer);
 	cJSON_AddStringToObject(e, "verdict", verdict);
 	cJSON_AddNumberToObject(e, "signed_at", (double)d.signed_at);
 	if (reason != NULL)
@@ -100,6 +106,14 @@ view_sign(cJSON *v, const struct signer *s, const char *verdict,
 	cJSON_AddItemToArray(cJSON_GetObjectItem(v, "signatures"), e);
 	free(b64);
 	return e;
+}
+
+/* Append a signature by s, made over id (the view's when NULL). */
+static cJSON *
+view_sign(cJSON *v, const struct signer *s, const char *verdict,
+    const char *id, const char *reason)
+{
+	return view_sign_as(v, s, s->name, verdict, id, reason, SIGNED_AT);
 }
 
 /* Load "name ed25519 <b64>" lines for the trusted signers. */
@@ -160,6 +174,26 @@ check(struct fx *f, const char *sent)
 	return rc;
 }
 
+/* verify_request_view as an executor that asked about id and sent BODY,
+ * with its clock at now. */
+static int
+check_as(struct fx *f, const char *id, int64_t now)
+{
+	struct verify_expect	expect;
+	int			rc;
+
+	expect.id = id;
+	expect.sent = (const uint8_t *)BODY;
+	expect.sent_len = strlen(BODY);
+	expect.now_ms = now;
+	f->why[0] = '\0';
+	rc = verify_request_view(f->view, &expect, &f->keys, f->why,
+	    sizeof f->why);
+	if (rc != 0)
+		assert_true(f->why[0] != '\0');
+	return rc;
+}
+
 /* Replace key in obj with item. */
 static void
 set(cJSON *obj, const char *key, cJSON *item)
@@ -201,6 +235,95 @@ test_quorum_same_signer(void **state)
 	view_sign(f->view, &f->bob, "approve", NULL, "again");
 	assert_int_equal(check(f, BODY), -1);
 	assert_non_null(strstr(f->why, "bob"));
+}
+
+/* One key listed under two names is one signer: a quorum counts keys. */
+static void
+test_quorum_one_key_two_names(void **state)
+{
+	struct fx	*f = *state;
+	char		*a, *c, *text, err[256];
+
+	trusted_free(&f->keys);
+	a = keyfile_public_line(f->bob.pk);
+	c = keyfile_public_line(f->carol.pk);
+	xasprintf(&text, "bob %s\nbob2 %s\ncarol %s\n", a, a, c);
+	assert_int_equal(trusted_parse(text, strlen(text), &f->keys, err,
+	    sizeof err), 0);
+	free(a);
+	free(c);
+	free(text);
+	set(f->view, "approvals_required", cJSON_CreateNumber(2));
+	view_sign(f->view, &f->bob, "approve", NULL, NULL);
+	view_sign_as(f->view, &f->bob, "bob2", "approve", NULL, NULL,
+	    SIGNED_AT);
+	assert_int_equal(check(f, BODY), -1);
+	assert_non_null(strstr(f->why, "1 of 2 required"));
+	assert_non_null(strstr(f->why, "bob2: same key"));
+	view_sign(f->view, &f->carol, "approve", NULL, NULL);
+	assert_int_equal(check(f, BODY), 0);
+}
+
+/* An approval dated more than the skew before the request was created is
+ * an earlier decision replayed onto it. */
+static void
+test_signed_before_created(void **state)
+{
+	struct fx	*f = *state;
+
+	view_sign_as(f->view, &f->bob, "bob", "approve", NULL, NULL,
+	    CREATED_AT - SKEW);
+	assert_int_equal(check_as(f, ID, SIGNED_AT), 0);
+	cJSON_DeleteItemFromArray(cJSON_GetObjectItem(f->view, "signatures"),
+	    0);
+	view_sign_as(f->view, &f->bob, "bob", "approve", NULL, NULL,
+	    CREATED_AT - SKEW - 1);
+	assert_int_equal(check_as(f, ID, SIGNED_AT), -1);
+	assert_non_null(strstr(f->why, "before the request was created"));
+	/* Even from a signer that does not count. */
+	cJSON_DeleteItemFromArray(cJSON_GetObjectItem(f->view, "signatures"),
+	    0);
+	view_sign(f->view, &f->bob, "approve", NULL, NULL);
+	view_sign_as(f->view, &f->mallory, "mallory", "deny", NULL, NULL,
+	    CREATED_AT - SKEW - 1);
+	assert_int_equal(check_as(f, ID, SIGNED_AT), -1);
+}
+
+/* An approval dated ahead of the executor's clock (past the skew). */
+static void
+test_signed_in_future(void **state)
+{
+	struct fx	*f = *state;
+
+	view_sign(f->view, &f->bob, "approve", NULL, NULL);
+	assert_int_equal(check_as(f, ID, SIGNED_AT - SKEW), 0);
+	assert_int_equal(check_as(f, ID, SIGNED_AT - SKEW - 1), -1);
+	assert_non_null(strstr(f->why, "ahead of this clock"));
+	/* verify_view takes the wall clock: a view dated a day ahead fails. */
+	cJSON_DeleteItemFromArray(cJSON_GetObjectItem(f->view, "signatures"),
+	    0);
+	view_sign_as(f->view, &f->bob, "bob", "approve", NULL, NULL,
+	    (int64_t)time(NULL) * 1000 + 86400000);
+	assert_int_equal(check(f, BODY), -1);
+}
+
+/* The view must be of the request the executor asked about, and say
+ * when it was created. */
+static void
+test_expected_id(void **state)
+{
+	struct fx	*f = *state;
+
+	view_sign(f->view, &f->bob, "approve", NULL, NULL);
+	assert_int_equal(check_as(f, ID, SIGNED_AT), 0);
+	assert_int_equal(check_as(f, NULL, SIGNED_AT), 0);
+	assert_int_equal(check_as(f, "req_other", SIGNED_AT), -1);
+	assert_non_null(strstr(f->why, "another request"));
+	cJSON_DeleteItemFromObjectCaseSensitive(f->view, "created_at");
+	assert_int_equal(check_as(f, ID, SIGNED_AT), -1);
+	assert_string_equal(f->why, "created_at is not a non-negative integer");
+	set(f->view, "created_at", cJSON_CreateString("1700000000000"));
+	assert_int_equal(check_as(f, ID, SIGNED_AT), -1);
 }
 
 static void
@@ -433,6 +556,14 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_quorum_distinct, setup,
 		    teardown),
 		cmocka_unit_test_setup_teardown(test_quorum_same_signer, setup,
+		    teardown),
+		cmocka_unit_test_setup_teardown(test_quorum_one_key_two_names,
+		    setup, teardown),
+		cmocka_unit_test_setup_teardown(test_signed_before_created,
+		    setup, teardown),
+		cmocka_unit_test_setup_teardown(test_signed_in_future, setup,
+		    teardown),
+		cmocka_unit_test_setup_teardown(test_expected_id, setup,
 		    teardown),
 		cmocka_unit_test_setup_teardown(test_untrusted_signer, setup,
 		    teardown),
